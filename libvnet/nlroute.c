@@ -55,13 +55,12 @@ int vnet_ctx_nlroute(struct vnet_ctx *ctx, struct nl_sock **ret)
 				  nl_geterror(r));
 		goto fail;
 	}
-	/* The kernel's reasons, and no copy of our request echoed back in errors. */
-	if (setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) < 0 ||
-	    setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) < 0) {
-		r = vnet_ctx_fail(ctx, -errno, "cannot enable netlink extended acks: %s",
-				  strerror(errno));
-		goto fail;
-	}
+	/*
+	 * The kernel's reasons, and no copy of our request echoed back in
+	 * errors. Best effort, as in nl.c: a kernel without them still works.
+	 */
+	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	ctx->nlroute = sk;
 	*ret = sk;
 	return 0;

@@ -173,6 +173,29 @@ static void test_addresses(void)
 	CU_ASSERT_PTR_NULL(find_entry(list, n, "fd00:20::1/64"));
 	free(list);
 
+	/* No prefix route: the flag reaches the kernel and comes back in the list. */
+	{
+		struct vnet_prefix np = P("fd00:21::1/64");
+		int count;
+
+		CU_ASSERT_EQUAL(vnet_addr_add_flags(ctx, "va0", &np, IFA_F_NODAD | IFA_F_NOPREFIXROUTE), 0);
+		o = ip_addr(ns, "va0", "fd00:21::1");
+		CU_ASSERT_PTR_NOT_NULL(o);
+		CU_ASSERT_TRUE(json_object_get_boolean(tl_jget(o, "noprefixroute")));
+		json_object_put(o);
+		CU_ASSERT_PTR_NULL(o = ip_route(ns, AF_INET6, "main", "fd00:21::/64", &count));
+		CU_ASSERT_PTR_NOT_NULL(o = ip_route(ns, AF_INET6, "main", "fd00:20::/64", &count));
+		json_object_put(o);
+		CU_ASSERT_EQUAL_FATAL(vnet_addr_list(ctx, "va0", AF_INET6, &list, &n), 0);
+		e = find_entry(list, n, "fd00:21::1/64");
+		CU_ASSERT_PTR_NOT_NULL(e);
+		if (e)
+			CU_ASSERT_EQUAL(e->flags & (IFA_F_NODAD | IFA_F_NOPREFIXROUTE),
+					IFA_F_NODAD | IFA_F_NOPREFIXROUTE);
+		free(list);
+		CU_ASSERT_EQUAL(vnet_addr_del(ctx, "va0", &np), 0);
+	}
+
 	/* The test's own namespace saw none of it. */
 	CU_ASSERT_NOT_EQUAL(tl_run("ip link show dev va0 >/dev/null 2>&1"), 0);
 	CU_ASSERT_EQUAL(tl_run("ip -j addr | grep -q 10.20.0.1"), 1);
