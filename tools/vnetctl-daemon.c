@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "vnetctl.h"
 
@@ -37,12 +38,14 @@ static bool plain_word(const char *s)
 }
 
 /*
- * One event: text is one line, "EVENT key=value ...", with the event's name
- * (its "event" or "type" member) first; JSON is the params object, one a line.
+ * One event: text is one line, "[TIME] EVENT key=value ...", with the time
+ * (UTC) and the event's name (its "event" or "type" member) first; JSON is
+ * the params object, one a line.
  */
 static void print_event(struct printer *p, struct json_object *params)
 {
 	static const char *const name_keys[] = { "event", "type" };
+	struct json_object *tv = NULL;
 	const char *name_key = NULL;
 	char buf[4096];
 
@@ -55,6 +58,19 @@ static void print_event(struct printer *p, struct json_object *params)
 			name_key = name_keys[i];
 
 	print_open_object(p, NULL);
+	if (json_object_object_get_ex(params, "time", &tv) &&
+	    (json_object_is_type(tv, json_type_double) || json_object_is_type(tv, json_type_int))) {
+		double t = json_object_get_double(tv);
+		time_t sec = (time_t)t;
+		struct tm tm;
+
+		if (gmtime_r(&sec, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm))
+			print_text(p, "%s.%03dZ ", buf, (int)((t - (double)sec) * 1000) % 1000);
+		else
+			tv = NULL;
+	} else {
+		tv = NULL;
+	}
 	if (name_key) {
 		struct json_object *v;
 
@@ -68,6 +84,10 @@ static void print_event(struct printer *p, struct json_object *params)
 
 		if (name_key && !strcmp(k, name_key))
 			continue;
+		if (tv && !strcmp(k, "time")) {
+			print_value(p, PRINT_JSON, k, NULL, v);
+			continue;
+		}
 		print_value(p, PRINT_JSON, k, NULL, v);
 		s = print_scalar_text(v, buf, sizeof(buf));
 		if (plain_word(s)) {

@@ -86,8 +86,15 @@ int vnetctl_parse_target(const char *s, char **addr, struct json_object **port, 
 		snprintf(why, len, "target '%s' has no address", s);
 		goto fail;
 	}
-	if (colon && vnetctl_parse_port(colon + 1, port, why, len) < 0)
-		goto fail;
+	if (colon) {
+		unsigned p;
+
+		if (parse_one_port(colon + 1, strlen(colon + 1), &p) < 0) {
+			snprintf(why, len, "target port '%s' is not a port (1-65535)", colon + 1);
+			goto fail;
+		}
+		*port = json_object_new_int((int)p);
+	}
 	return 0;
 fail:
 	free(*addr);
@@ -108,7 +115,7 @@ static int forward_params(struct vnetctl *ctl, const struct cmd_args *a,
 		return vnetctl_usage(ctl, "protocol '%s' is not tcp or udp", proto);
 	if (vnetctl_parse_port(a->pos[2], &port, why, sizeof(why)) < 0)
 		return vnetctl_usage(ctl, "%s", why);
-	if (a->npos > 3 && vnetctl_parse_target(a->pos[3], &to, &to_port, why, sizeof(why)) < 0) {
+	if (vnetctl_parse_target(a->pos[3], &to, &to_port, why, sizeof(why)) < 0) {
 		json_object_put(port);
 		return vnetctl_usage(ctl, "%s", why);
 	}
@@ -158,8 +165,8 @@ int cmd_forward_remove(struct vnetctl *ctl, const struct cmd_args *a)
 			 &result);
 	if (r)
 		return r;
-	print_text(ctl->p, "removed forward %s %s%s%s on network '%s'\n", a->pos[1],
-		   a->val[0] ? a->val[0] : "", a->val[0] ? ":" : "", a->pos[2], a->pos[0]);
+	print_text(ctl->p, "removed forward %s %s%s%s -> %s on network '%s'\n", a->pos[1],
+		   a->val[0] ? a->val[0] : "", a->val[0] ? ":" : "", a->pos[2], a->pos[3], a->pos[0]);
 	vnetctl_print_result(ctl, result);
 	json_object_put(result);
 	return 0;

@@ -16,7 +16,7 @@ static const struct column network_columns[] = {
 	{ "name", "NAME", COLUMN_PLAIN },
 	{ "mode", "MODE", COLUMN_PLAIN },
 	{ "bridge", "BRIDGE", COLUMN_PLAIN },
-	{ "ipv4.address", "IPV4", COLUMN_PLAIN },
+	{ "ipv4", "IPV4", COLUMN_ADDRESS },
 	{ "active", "ACTIVE", COLUMN_PLAIN },
 	{ "autostart", "AUTOSTART", COLUMN_PLAIN },
 	{ NULL, NULL, COLUMN_PLAIN },
@@ -221,39 +221,55 @@ int cmd_network_stop(struct vnetctl *ctl, const struct cmd_args *a)
 	return network_action(ctl, a->pos[0], "network.stop", "stopped");
 }
 
+const struct cmd_opt create_default_opts[] = {
+	{ "name", 0, "NAME", "the network's name (default: default)" },
+	{ "bridge", 0, "BRIDGE", "its bridge (default: vnetbr0)" },
+	{ "no-start", 0, NULL, "define it only; do not start it" },
+	{ NULL, 0, NULL, NULL },
+};
+
 #define DEFAULT_IPV4 "192.168.122.1/24"
 
 int cmd_network_create_default(struct vnetctl *ctl, const struct cmd_args *a)
 {
-	struct json_object *result, *def, *v;
-	const char *name = "default", *mode = "?", *bridge = "?", *addr = NULL;
+	struct json_object *params, *result, *def, *v;
+	const char *name = a->val[0] ? a->val[0] : "default", *mode = "?", *bridge = "?", *addr = NULL;
+	bool active = false;
 	int r;
 
-	r = vnetctl_call(ctl, vnetctl_subject("network", "default"), "network.create-default",
-			 json_object_new_object(), &result);
+	params = vnetctl_params("name", a->val[0], "bridge", a->val[1], NULL);
+	if (a->val[2])
+		json_object_object_add(params, "start", json_object_new_boolean(0));
+	r = vnetctl_call(ctl, vnetctl_subject("network", name), "network.create-default", params,
+			 &result);
 	if (r)
 		return r;
-	/* The answer is the definition, or {definition, ...}. */
+	/* The answer is {definition, active, note} (or just the definition). */
 	def = result;
 	if (json_object_object_get_ex(result, "definition", &v))
 		def = v;
+	if (json_object_object_get_ex(result, "active", &v))
+		active = json_object_get_boolean(v);
 	if (json_object_object_get_ex(def, "name", &v))
 		name = json_object_get_string(v);
 	if (json_object_object_get_ex(def, "mode", &v))
 		mode = json_object_get_string(v);
 	if (json_object_object_get_ex(def, "bridge", &v))
 		bridge = json_object_get_string(v);
-	if (json_object_object_get_ex(def, "ipv4", &v) &&
-	    json_object_object_get_ex(v, "address", &v))
+	if (json_object_object_get_ex(def, "ipv4", &v)) {
+		if (json_object_is_type(v, json_type_object))
+			json_object_object_get_ex(v, "address", &v);
 		addr = json_object_get_string(v);
+	}
 
-	print_text(ctl->p, "defined network '%s': %s, bridge %s, %s\n", name, mode, bridge,
-		   addr ? addr : "no IPv4 address");
-	if (addr && strcmp(addr, DEFAULT_IPV4) != 0)
-		print_text(ctl->p, "note: 192.168.122.0/24 is already in use on this host, so '%s' uses %s\n",
+	print_text(ctl->p, "%s network '%s': %s, bridge %s, %s\n", active ? "started" : "defined",
+		   name, mode, bridge, addr ? addr : "no IPv4 address");
+	/* vnetd says why it chose another subnet; say it ourselves if it did not. */
+	if (json_object_object_get_ex(result, "note", &v) && json_object_is_type(v, json_type_string))
+		print_text(ctl->p, "note: %s\n", json_object_get_string(v));
+	else if (addr && strcmp(addr, DEFAULT_IPV4) != 0)
+		print_text(ctl->p, "note: 192.168.122.0/24 is taken on this host; '%s' uses %s\n",
 			   name, addr);
-	if (json_object_object_get_ex(result, "message", &v) && json_object_is_type(v, json_type_string))
-		print_text(ctl->p, "%s\n", json_object_get_string(v));
 	vnetctl_print_result(ctl, result);
 	json_object_put(result);
 	return 0;

@@ -24,15 +24,17 @@ const struct command vnetctl_commands[] = {
 	  "Start a network: bridge, addresses, firewall, DHCP/DNS." },
 	{ "network stop", "NAME", 1, 1, NULL, cmd_network_stop,
 	  "Stop a network and remove what it put on the host." },
-	{ "network create-default", "", 0, 0, NULL, cmd_network_create_default,
+	{ "network create-default", "", 0, 0, create_default_opts, cmd_network_create_default,
 	  "Define the 'default' NAT network (vnetbr0, 192.168.122.0/24).\n"
 	  "When 192.168.122.0/24 is taken on the host, vnetd picks the next free 192.168.N.0/24." },
 	{ "forward add", "NETWORK PROTO PORT[-PORT] TO[:TOPORT]", 4, 4, forward_opts, cmd_forward_add,
 	  "Forward a host port (or range) to a guest.\n"
-	  "PROTO is tcp or udp; TOPORT defaults to PORT.\n"
+	  "PROTO is tcp or udp. TOPORT defaults to PORT; with a range it is where the range\n"
+	  "starts on the guest.\n"
 	  "Write an IPv6 TO in brackets: [fd00::10]:80." },
-	{ "forward remove", "NETWORK PROTO PORT[-PORT] [TO[:TOPORT]]", 3, 4, forward_opts,
-	  cmd_forward_remove, "Remove a port forward." },
+	{ "forward remove", "NETWORK PROTO PORT[-PORT] TO[:TOPORT]", 4, 4, forward_opts,
+	  cmd_forward_remove, "Remove a port forward.\n"
+	  "Without TOPORT, the forward of PORT to TO is removed whatever its target port." },
 	{ "forward list", "NETWORK", 1, 1, NULL, cmd_forward_list,
 	  "List a network's port forwards." },
 	{ "dhcp host add", "NETWORK MAC IP", 3, 3, dhcp_host_opts, cmd_dhcp_host_add,
@@ -561,6 +563,11 @@ static void print_cell(struct printer *p, const struct column *c, struct json_ob
 	char buf[64];
 
 	if (!v) {
+		print_null(p, PRINT_TEXT, c->path, NULL);
+		return;
+	}
+	if (c->kind == COLUMN_ADDRESS && json_object_is_type(v, json_type_object) &&
+	    !json_object_object_get_ex(v, "address", &v)) {
 		print_null(p, PRINT_TEXT, c->path, NULL);
 		return;
 	}

@@ -93,6 +93,7 @@ struct json_object *vnetctl_result_list(struct json_object *result, const char *
 enum column_kind {
 	COLUMN_PLAIN,
 	COLUMN_TIME,            /* seconds since the epoch, shown as UTC date and time */
+	COLUMN_ADDRESS,         /* a string, or an object whose "address" is shown */
 };
 
 struct column {
@@ -120,6 +121,7 @@ int vnetctl_parse_target(const char *s, char **addr, struct json_object **port, 
 extern const struct command vnetctl_commands[];
 
 extern const struct cmd_opt network_list_opts[];   /* 0: --names */
+extern const struct cmd_opt create_default_opts[]; /* 0: --name, 1: --bridge, 2: --no-start */
 extern const struct cmd_opt forward_opts[];        /* 0: --address */
 extern const struct cmd_opt dhcp_host_opts[];      /* 0: --name */
 extern const struct cmd_opt attach_opts[];         /* see vnetctl-port.c */

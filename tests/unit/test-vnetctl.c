@@ -209,11 +209,15 @@ static void test_parse_target(void)
 	CU_ASSERT_PTR_NULL(port);
 	free(addr);
 
-	CU_ASSERT_EQUAL(vnetctl_parse_target("[fd00::10]:8000-8010", &addr, &port, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(vnetctl_parse_target("[fd00::10]:8000", &addr, &port, why, sizeof(why)), 0);
 	CU_ASSERT_STRING_EQUAL(addr, "fd00::10");
-	CU_ASSERT_STRING_EQUAL(json_object_get_string(port), "8000-8010");
+	CU_ASSERT_EQUAL(json_object_get_int(port), 8000);
 	free(addr);
 	json_object_put(port);
+
+	/* The target port is where a range starts on the guest: one number. */
+	CU_ASSERT_EQUAL(vnetctl_parse_target("10.0.0.1:80-90", &addr, &port, why, sizeof(why)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(why, "target port '80-90' is not a port (1-65535)");
 
 	CU_ASSERT_EQUAL(vnetctl_parse_target("fd00::10", &addr, &port, why, sizeof(why)), 0);
 	CU_ASSERT_STRING_EQUAL(addr, "fd00::10");
@@ -506,6 +510,8 @@ static void test_usage_errors(void)
 		"network",
 		"frobnicate",
 		"forward add web tcp 8080",      /* no TO */
+		"forward remove web tcp 8080",   /* no TO */
+		"forward add web tcp 80-90 10.0.0.2:80-90",
 		"forward add web icmp 8080 10.0.0.2",
 		"forward add web tcp 0 10.0.0.2",
 		"forward add web tcp 90-80 10.0.0.2",
@@ -541,7 +547,7 @@ static void test_usage_errors(void)
 	{
 		struct run r = vnetctl(NULL, "forward add web tcp 80 10.0.0.2:x");
 
-		CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "port 'x' is not a port (1-65535) or a range LO-HI"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "target port 'x' is not a port (1-65535)"));
 		run_free(&r);
 	}
 }
@@ -598,9 +604,10 @@ static void test_network_list(void)
 {
 	static const char *const script[] = {
 		"<{\"result\":[{\"name\":\"default\",\"mode\":\"nat\",\"bridge\":\"vnetbr0\","
-		"\"active\":true,\"autostart\":true,\"ipv4\":{\"address\":\"192.168.122.1/24\"},\"mtu\":1500},"
+		"\"active\":true,\"autostart\":true,\"ipv4\":\"192.168.122.1/24\",\"forwards\":2},"
 		"{\"name\":\"lab\",\"mode\":\"isolated\",\"bridge\":\"vnetbr1\",\"active\":false,"
-		"\"autostart\":false}]}",
+		"\"autostart\":false},{\"name\":\"obj\",\"mode\":\"routed\",\"bridge\":\"vnetbr2\","
+		"\"ipv4\":{\"address\":\"10.2.0.1/24\"},\"active\":true,\"autostart\":false}]}",
 		NULL,
 	};
 	struct fake *f = fake_start(script);
@@ -610,7 +617,8 @@ static void test_network_list(void)
 	CU_ASSERT_STRING_EQUAL(r.out,
 			       "NAME     MODE      BRIDGE   IPV4              ACTIVE  AUTOSTART\n"
 			       "default  nat       vnetbr0  192.168.122.1/24  yes     yes\n"
-			       "lab      isolated  vnetbr1  -                 no      no\n");
+			       "lab      isolated  vnetbr1  -                 no      no\n"
+			       "obj      routed    vnetbr2  10.2.0.1/24       yes     no\n");
 	CU_ASSERT_STRING_EQUAL(r.err, "");
 	assert_params(f, 0, "network.list", "{}");
 	fake_stop(f);
@@ -622,16 +630,18 @@ static void test_network_list(void)
 	CU_ASSERT_EQUAL(r.status, 0);
 	CU_ASSERT_STRING_EQUAL(r.out,
 			       "[{\"name\":\"default\",\"mode\":\"nat\",\"bridge\":\"vnetbr0\",\"active\":true,"
-			       "\"autostart\":true,\"ipv4\":{\"address\":\"192.168.122.1/24\"},\"mtu\":1500},"
+			       "\"autostart\":true,\"ipv4\":\"192.168.122.1/24\",\"forwards\":2},"
 			       "{\"name\":\"lab\",\"mode\":\"isolated\",\"bridge\":\"vnetbr1\",\"active\":false,"
-			       "\"autostart\":false}]\n");
+			       "\"autostart\":false},"
+			       "{\"name\":\"obj\",\"mode\":\"routed\",\"bridge\":\"vnetbr2\",\"active\":true,"
+			       "\"autostart\":false,\"ipv4\":{\"address\":\"10.2.0.1/24\"}}]\n");
 	fake_stop(f);
 	run_free(&r);
 
 	f = fake_start(script);
 	r = vnetctl(f, "network list --names");
 	CU_ASSERT_EQUAL(r.status, 0);
-	CU_ASSERT_STRING_EQUAL(r.out, "default\nlab\n");
+	CU_ASSERT_STRING_EQUAL(r.out, "default\nlab\nobj\n");
 	fake_stop(f);
 	run_free(&r);
 }
@@ -761,10 +771,11 @@ static void test_forward(void)
 	run_free(&r);
 
 	f = fake_start(ok);
-	r = vnetctl(f, "forward remove web tcp 8080");
+	r = vnetctl(f, "forward remove web tcp 8080 192.168.122.10");
 	CU_ASSERT_EQUAL(r.status, 0);
-	CU_ASSERT_STRING_EQUAL(r.out, "removed forward tcp 8080 on network 'web'\n");
-	assert_params(f, 0, "forward.remove", "{\"network\":\"web\",\"proto\":\"tcp\",\"port\":8080}");
+	CU_ASSERT_STRING_EQUAL(r.out, "removed forward tcp 8080 -> 192.168.122.10 on network 'web'\n");
+	assert_params(f, 0, "forward.remove",
+		      "{\"network\":\"web\",\"proto\":\"tcp\",\"port\":8080,\"to\":\"192.168.122.10\"}");
 	fake_stop(f);
 	run_free(&r);
 
@@ -899,8 +910,14 @@ static void test_network_info_and_status(void)
 static void test_create_default(void)
 {
 	static const char *const moved[] = {
-		"<{\"result\":{\"name\":\"default\",\"mode\":\"nat\",\"bridge\":\"vnetbr0\","
-		"\"ipv4\":{\"address\":\"192.168.123.1/24\"}}}",
+		"<{\"result\":{\"definition\":{\"name\":\"default\",\"mode\":\"nat\",\"bridge\":\"vnetbr0\","
+		"\"ipv4\":{\"address\":\"192.168.123.1/24\"}},\"active\":true,"
+		"\"note\":\"192.168.122.0/24 is taken (route on eth0); using 192.168.123.0/24\"}}",
+		NULL,
+	};
+	static const char *const plain[] = {
+		"<{\"result\":{\"name\":\"lab\",\"mode\":\"nat\",\"bridge\":\"labbr\","
+		"\"ipv4\":{\"address\":\"192.168.124.1/24\"}}}",
 		NULL,
 	};
 	struct fake *f = fake_start(moved);
@@ -908,10 +925,20 @@ static void test_create_default(void)
 
 	CU_ASSERT_EQUAL(r.status, 0);
 	CU_ASSERT_STRING_EQUAL(r.out,
-			       "defined network 'default': nat, bridge vnetbr0, 192.168.123.1/24\n"
-			       "note: 192.168.122.0/24 is already in use on this host, so 'default' uses "
-			       "192.168.123.1/24\n");
+			       "started network 'default': nat, bridge vnetbr0, 192.168.123.1/24\n"
+			       "note: 192.168.122.0/24 is taken (route on eth0); using 192.168.123.0/24\n");
 	assert_params(f, 0, "network.create-default", "{}");
+	fake_stop(f);
+	run_free(&r);
+
+	/* Options, and a bare definition without a note: vnetctl says why itself. */
+	f = fake_start(plain);
+	r = vnetctl(f, "network create-default --name lab --bridge labbr --no-start");
+	CU_ASSERT_EQUAL(r.status, 0);
+	CU_ASSERT_STRING_EQUAL(r.out,
+			       "defined network 'lab': nat, bridge labbr, 192.168.124.1/24\n"
+			       "note: 192.168.122.0/24 is taken on this host; 'lab' uses 192.168.124.1/24\n");
+	assert_params(f, 0, "network.create-default", "{\"name\":\"lab\",\"bridge\":\"labbr\",\"start\":false}");
 	fake_stop(f);
 	run_free(&r);
 }
@@ -923,7 +950,7 @@ static void test_events(void)
 		">{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"event\":\"network.defined\",\"network\":\"web\"}}",
 		"<{\"result\":{}}",
 		">{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"event\":\"network.started\","
-		"\"network\":\"web\",\"bridge\":\"vnetbr7\"}}",
+		"\"network\":\"web\",\"time\":1800000000.25,\"bridge\":\"vnetbr7\"}}",
 		">{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{\"event\":\"drift.repaired\","
 		"\"network\":\"web\",\"what\":\"bridge vnetbr7 was deleted\"}}",
 		NULL,
@@ -935,7 +962,7 @@ static void test_events(void)
 	CU_ASSERT_EQUAL(r.status, 0);
 	CU_ASSERT_STRING_EQUAL(r.out,
 			       "network.defined network=web\n"
-			       "network.started network=web bridge=vnetbr7\n"
+			       "2027-01-15T08:00:00.250Z network.started network=web bridge=vnetbr7\n"
 			       "drift.repaired network=web what=\"bridge vnetbr7 was deleted\"\n");
 	assert_params(f, 0, "events.subscribe", "{}");
 	fake_stop(f);
@@ -946,7 +973,8 @@ static void test_events(void)
 	CU_ASSERT_EQUAL(r.status, 0);
 	CU_ASSERT_STRING_EQUAL(r.out,
 			       "{\"event\":\"network.defined\",\"network\":\"web\"}\n"
-			       "{\"event\":\"network.started\",\"network\":\"web\",\"bridge\":\"vnetbr7\"}\n");
+			       "{\"event\":\"network.started\",\"network\":\"web\",\"time\":1800000000.25,"
+			       "\"bridge\":\"vnetbr7\"}\n");
 	fake_stop(f);
 	run_free(&r);
 
