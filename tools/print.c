@@ -386,6 +386,10 @@ const char *print_scalar_text(struct json_object *v, char *buf, size_t len)
 		return json_object_get_boolean(v) ? "yes" : "no";
 	case json_type_string:
 		return json_object_get_string(v);
+	case json_type_double:
+		/* json-c writes doubles with 17 digits (0.032695000000000002); people want fewer. */
+		snprintf(buf, len, "%.15g", json_object_get_double(v));
+		return buf;
 	case json_type_object:
 	case json_type_array:
 		/* Compact JSON where a single cell has to hold a structure. */

@@ -106,7 +106,7 @@ static void test_print_outline(void)
 		"{\"name\":\"default\",\"mode\":\"nat\",\"autostart\":true,"
 		"\"ipv4\":{\"address\":\"192.168.122.1/24\",\"nat\":{\"uplink\":\"eth0\"}},"
 		"\"forwards\":[{\"proto\":\"tcp\",\"port\":8080},{\"proto\":\"udp\",\"port\":\"53-54\"}],"
-		"\"peers\":[\"10.0.0.1\",\"10.0.0.2\"],\"tags\":[],\"uplink\":null}");
+		"\"peers\":[\"10.0.0.1\",\"10.0.0.2\"],\"tags\":[],\"uplink\":null,\"up\":0.032695000000000002}");
 	text = print_both(false, outline_calls);
 	json = print_both(true, outline_calls);
 	CU_ASSERT_STRING_EQUAL(text,
@@ -124,7 +124,8 @@ static void test_print_outline(void)
 			       "    port:  53-54\n"
 			       "peers:     10.0.0.1, 10.0.0.2\n"
 			       "tags:      -\n"
-			       "uplink:    -\n");
+			       "uplink:    -\n"
+			       "up:        0.032695\n");
 	/* JSON is what came in, member for member. */
 	{
 		struct json_object *back = json_tokener_parse(json);
