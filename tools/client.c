@@ -293,7 +293,7 @@ static int client_read_msg(struct client *c, long long deadline, struct json_obj
 
 	*msg = NULL;
 	for (;;) {
-		char *nl = memchr(c->buf + scanned, '\n', c->len - scanned);
+		char *nl = c->len > scanned ? memchr(c->buf + scanned, '\n', c->len - scanned) : NULL;
 
 		if (nl) {
 			size_t linelen = (size_t)(nl - c->buf);
