@@ -383,13 +383,21 @@ int client_call(struct client *c, const char *method, struct json_object *params
 		if (r < 0)
 			return r;
 		if (!json_object_object_get_ex(msg, "id", &jid) || !jid) {
-			if (json_object_object_get_ex(msg, "method", NULL))
-				json_object_array_add(c->queued, msg);
-			else
-				json_object_put(msg);
-			continue;
-		}
-		if (!json_object_is_type(jid, json_type_int) || json_object_get_int(jid) != id) {
+			/*
+			 * An error with a null id answers a request the daemon could not
+			 * read; with one request in flight, that is ours.
+			 */
+			if (json_object_object_get_ex(msg, "error", NULL) &&
+			    json_object_object_get_ex(msg, "id", NULL)) {
+				jid = NULL;
+			} else {
+				if (json_object_object_get_ex(msg, "method", NULL))
+					json_object_array_add(c->queued, msg);
+				else
+					json_object_put(msg);
+				continue;
+			}
+		} else if (!json_object_is_type(jid, json_type_int) || json_object_get_int(jid) != id) {
 			/* An answer to a request we gave up on; not ours. */
 			json_object_put(msg);
 			continue;

@@ -278,6 +278,7 @@ static void test_client_messages(void)
  *   "<JSON"  read one request, answer with JSON's members plus jsonrpc and
  *            the request's id ("<" alone answers {"result":null})
  *   ">TEXT"  send TEXT and a newline as they are
+ *   "r"      read one request and answer nothing
  *   "F"      the next answer also carries an open fd (a pipe's write end)
  *   "x"      close the connection
  * After the script the fake waits for the client to hang up.
@@ -365,6 +366,15 @@ static void *fake_main(void *arg)
 			}
 		} else if (s[0] == 'x') {
 			goto out;
+		} else if (s[0] == 'r') {
+			char *req = fake_read_line(cfd);
+
+			if (!req)
+				goto out;
+			if (f->nrequests < 16)
+				f->requests[f->nrequests++] = req;
+			else
+				free(req);
 		} else if (s[0] == '>') {
 			char *line;
 
@@ -379,9 +389,11 @@ static void *fake_main(void *arg)
 
 			if (!req)
 				goto out;
+			rq = json_tokener_parse(req);
 			if (f->nrequests < 16)
 				f->requests[f->nrequests++] = req;
-			rq = json_tokener_parse(req);
+			else
+				free(req);
 			rs = json_tokener_parse(s[1] ? s + 1 : "{\"result\":null}");
 			json_object_object_get_ex(rq, "id", &id);
 			json_object_object_add(rs, "jsonrpc", json_object_new_string("2.0"));
@@ -693,6 +705,11 @@ static void test_bad_replies(void)
 	static const char *const noresult[] = { "<{\"foo\":1}", NULL };
 	static const char *const notalist[] = { "<{\"result\":{\"name\":\"x\"}}", NULL };
 	static const char *const silent[] = { NULL };
+	static const char *const unreadable[] = {
+		"r", ">{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
+		"\"message\":\"parse error: the line ends inside a JSON value\",\"data\":{\"reason\":\"EINVAL\"}}}",
+		NULL,
+	};
 	struct fake *f;
 	struct run r;
 
@@ -731,6 +748,14 @@ static void test_bad_replies(void)
 		client_free(c);
 		fake_stop(f);
 	}
+
+	/* An error with a null id (vnetd could not read the request) is the answer. */
+	f = fake_start(unreadable);
+	r = vnetctl(f, "network start web");
+	CU_ASSERT_EQUAL(r.status, VNETCTL_EXIT_FAIL);
+	CU_ASSERT_STRING_EQUAL(r.err, "vnetctl: network 'web': parse error: the line ends inside a JSON value\n");
+	fake_stop(f);
+	run_free(&r);
 
 	/* A daemon that never answers: the timeout ends the wait. */
 	f = fake_start(silent);
