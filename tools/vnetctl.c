@@ -400,8 +400,8 @@ static int run(struct vnetctl *ctl, int argc, char **argv)
 			fprintf(ctl->err, "vnetctl: '%s%s%s' needs a command:\n", rest[0],
 				known > 1 ? " " : "", known > 1 ? rest[1] : "");
 		else
-			fprintf(ctl->err, "vnetctl: unknown command '%s' after '%s'; one of:\n",
-				rest[known], rest[0]);
+			fprintf(ctl->err, "vnetctl: unknown command '%s' after '%s%s%s'; one of:\n",
+				rest[known], rest[0], known > 1 ? " " : "", known > 1 ? rest[1] : "");
 		list_commands(ctl->err, rest, known);
 		r = VNETCTL_EXIT_USAGE;
 		goto out;
