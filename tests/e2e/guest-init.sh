@@ -102,7 +102,7 @@ names=$(arg resolve) && for name in $(echo "$names" | tr ',' ' '); do
 		say "error resolve $name: no DNS server from DHCP"
 		continue
 	fi
-	out=$(timeout 10 nslookup -type=a "$name" "$dns" 2>&1)
+	out=$(timeout 15 nslookup -type=a "$name" "$dns" 2>&1)
 	# The answer's addresses follow the "Name:" line; the server's own
 	# "Address:" line comes before it.
 	addr=$(echo "$out" | sed -n '/^Name:/,$s/^Address:[ \t]*//p' | head -n1)
@@ -114,7 +114,7 @@ names=$(arg resolve) && for name in $(echo "$names" | tr ',' ' '); do
 done
 
 url=$(arg fetch) && {
-	if timeout 15 wget -q -O /tmp/body "$url" 2>/tmp/wget.err; then
+	if timeout 30 wget -q -O /tmp/body "$url" 2>/tmp/wget.err; then
 		say "fetched $(tr -d '\r' </tmp/body | head -n1)"
 	else
 		say "error fetch $url: $(tr '\n' ' ' </tmp/wget.err)"

@@ -2,6 +2,9 @@
 # udhcpc's event script in the test guest: configures eth0 from the lease and
 # prints it as VNET-E2E markers on the console (udhcpc's own output goes to a
 # log file).
+# udhcpc passes the lease in the environment: interface, ip, mask, router,
+# dns, domain, serverid.
+# shellcheck disable=SC2154
 say() {
 	echo "VNET-E2E: $*" >/dev/console
 }

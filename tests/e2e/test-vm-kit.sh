@@ -20,7 +20,7 @@
 # made with `ip tuntap` (-netdev tap,ifname=) instead.
 #
 # Environment: VNET_E2E_CACHE (see vm-kit.sh), VNET_E2E_BOOT_TIMEOUT (seconds
-# to "ready", default 120: a loaded machine slows TCG a lot), VNET_E2E_KEEP=1
+# to "ready", default 240: a loaded machine slows TCG a lot), VNET_E2E_KEEP=1
 # keeps the work directory (logs) for a look afterwards.
 set -u
 
@@ -62,6 +62,7 @@ token=$$-$(date +%s)
 work=$(mktemp -d /tmp/vnet-e2e.XXXXXX)
 log=$work/serial.log
 pids=
+booted=
 
 cleanup() {
 	for p in $pids; do
@@ -86,8 +87,10 @@ must() {
 }
 
 dump_logs() {
-	for f in "$work/serial.log" "$work/serial.log.qemu" "$work/dnsmasq.log" \
-		"$work/helper.log"; do
+	# boot-vm.sh already showed the console of a guest that never got ready.
+	files="$work/dnsmasq.log"
+	[ -n "$booted" ] && files="$log $log.qemu $files"
+	for f in $files; do
 		[ -s "$f" ] || continue
 		echo "--- $f"
 		tail -n 40 "$f" | tr -d '\r'
@@ -186,11 +189,12 @@ done
 # --- boot ---------------------------------------------------------------------
 echo "booting the guest (-netdev $netdev)"
 if sh "$here/boot-vm.sh" --netdev "$netdev" --mac "$GUEST_MAC" \
-	--serial "$log" --pidfile "$work/qemu.pid" --timeout "${VNET_E2E_BOOT_TIMEOUT:-120}" \
+	--serial "$log" --pidfile "$work/qemu.pid" --timeout "${VNET_E2E_BOOT_TIMEOUT:-240}" \
 	--append "vnet.resolve=web.default.vnet,vm1.default.vnet vnet.fetch=http://$OUT_IP:8000/index.html vnet.serve=80 vnet.token=$token vnet.hold=60" \
 	--wait-for "VNET-E2E: init" --wait-for "VNET-E2E: lease " \
 	--wait-for "VNET-E2E: ready" >"$work/boot.out" 2>&1; then
 	cat "$work/boot.out"
+	booted=1
 	e2e_ok "guest booted ($mode) and reported ready"
 else
 	cat "$work/boot.out"
@@ -235,13 +239,13 @@ errors=$(e2e_errors "$log")
 # --- the outside reaches the guest through the port forward ------------------
 e2e_check "outside host fetched the guest's page via $OUT_GW:$FWD_PORT" \
 	"vnet-e2e guest $token" \
-	"$(ip netns exec out timeout 10 busybox wget -q -O - "http://$OUT_GW:$FWD_PORT/" 2>&1)"
+	"$(ip netns exec out timeout 20 busybox wget -q -O - "http://$OUT_GW:$FWD_PORT/" 2>&1)"
 
 # --- power off on request -----------------------------------------------------
-ip netns exec out timeout 10 busybox wget -q -O /dev/null \
+ip netns exec out timeout 20 busybox wget -q -O /dev/null \
 	"http://$OUT_GW:$FWD_PORT/cgi-bin/poweroff" >/dev/null 2>&1
-if ! e2e_wait_gone "$qpid" 15; then
-	e2e_bad "guest still running 15 s after /cgi-bin/poweroff"
+if ! e2e_wait_gone "$qpid" 30; then
+	e2e_bad "guest still running 30 s after /cgi-bin/poweroff"
 elif [ -n "$(marker "poweroff requested")" ]; then
 	e2e_ok "guest powered off on request"
 else

@@ -113,11 +113,16 @@ fetch_kernel() {
 	mkdir -p "$dl"
 	if ! ls "$dl/${pkg}_"*.deb >/dev/null 2>&1; then
 		log "downloading $pkg"
-		# apt-get download writes to the current directory; as root it
-		# warns that _apt cannot write there, which is harmless.
-		if ! (cd "$dl" && apt-get download -q "$pkg" >&2); then
+		# apt-get download writes to the current directory, which its
+		# sandbox user (_apt) cannot; as root it would fall back with a
+		# warning, so say so up front.
+		sandbox=
+		[ "$(id -u)" = 0 ] && sandbox="-o APT::Sandbox::User=root"
+		# shellcheck disable=SC2086
+		if ! (cd "$dl" && apt-get download -q $sandbox "$pkg" >&2); then
 			apt_update
-			(cd "$dl" && apt-get download -q "$pkg" >&2) ||
+			# shellcheck disable=SC2086
+			(cd "$dl" && apt-get download -q $sandbox "$pkg" >&2) ||
 				die "apt-get download $pkg failed"
 		fi
 	fi
