@@ -63,7 +63,8 @@ done
 [ -n "$markers" ] || markers="VNET-E2E: ready
 "
 
-eval "$(sh "$here/vm-kit.sh" --print)"
+kit=$(sh "$here/vm-kit.sh" --print) || die "the guest is not prepared: run tests/e2e/vm-kit.sh"
+eval "$kit"
 qemu=${VNET_E2E_QEMU:-qemu-system-x86_64}
 bios=/usr/share/qemu/qboot.rom
 [ -r "$bios" ] || die "$bios missing (package qemu-system-data)"

@@ -45,7 +45,11 @@ elif [ "$(id -u)" = 0 ]; then
 else
 	cache=${XDG_CACHE_HOME:-$HOME/.cache}/vnet-e2e
 fi
-mkdir -p "$cache"
+if [ "${1:-}" = "--print" ]; then
+	[ -d "$cache" ] || die "nothing cached in $cache; run vm-kit.sh"
+else
+	mkdir -p "$cache"
+fi
 cache=$(cd "$cache" && pwd)
 
 apt_updated=
