@@ -45,8 +45,17 @@ if [ "${VNET_E2E_INNER:-}" != 1 ]; then
 	fi
 	echo "vm-kit: ready in $(( $(date +%s) - s )) s"
 	# -p with --kill-child: whatever this test starts dies with it.
-	exec env VNET_E2E_INNER=1 unshare -n -m -p --fork --kill-child \
-		--mount-proc --propagation private sh "$0" "$@"
+	exec env VNET_E2E_INNER=1 VNET_E2E_OUTER_NETNS="$(readlink /proc/self/ns/net)" \
+		unshare -n -m -p --fork --kill-child --mount-proc \
+		--propagation private sh "$0" "$@"
+fi
+
+# Everything below changes links, addresses, sysctls and nftables: refuse to
+# run it anywhere but in the namespace made just above.
+if [ -z "${VNET_E2E_OUTER_NETNS:-}" ] ||
+	[ "$(readlink /proc/self/ns/net)" = "$VNET_E2E_OUTER_NETNS" ]; then
+	echo "FAIL: not in a network namespace of this test's own; refusing to go on"
+	exit 1
 fi
 
 BR=e2ebr0
@@ -56,7 +65,7 @@ GUEST_IP=192.168.122.57
 OUT_GW=203.0.113.1
 OUT_IP=203.0.113.10
 FWD_PORT=8080
-token=$$-$(date +%s)
+token=$(date +%s%N)
 
 . "$here/e2e-lib.sh"
 work=$(mktemp -d /tmp/vnet-e2e.XXXXXX)
@@ -180,7 +189,7 @@ fi
 
 # dnsmasq is bound once the pid file is there.
 i=0
-while [ ! -s "$work/dnsmasq.pid" ] && [ $i -lt 50 ]; do
+while [ ! -s "$work/dnsmasq.pid" ] && [ $i -lt 200 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -190,7 +199,7 @@ done
 echo "booting the guest (-netdev $netdev)"
 if sh "$here/boot-vm.sh" --netdev "$netdev" --mac "$GUEST_MAC" \
 	--serial "$log" --pidfile "$work/qemu.pid" --timeout "${VNET_E2E_BOOT_TIMEOUT:-240}" \
-	--append "vnet.resolve=web.default.vnet,vm1.default.vnet vnet.fetch=http://$OUT_IP:8000/index.html vnet.serve=80 vnet.token=$token vnet.hold=60" \
+	--append "vnet.resolve=web.default.vnet,vm1.default.vnet vnet.fetch=http://$OUT_IP:8000/index.html vnet.serve=80 vnet.token=$token vnet.hold=180" \
 	--wait-for "VNET-E2E: init" --wait-for "VNET-E2E: lease " \
 	--wait-for "VNET-E2E: ready" >"$work/boot.out" 2>&1; then
 	cat "$work/boot.out"
