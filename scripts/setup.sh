@@ -14,6 +14,8 @@ packages=(
 	libsystemd-dev libjson-c-dev libcunit1-dev
 	# what the tests and the demo drive
 	iproute2 nftables dnsmasq-base busybox-static isc-dhcp-client iperf3 procps
+	# the real-VM tests: QEMU, qboot, and cpio for the guest initramfs
+	qemu-system-x86 qemu-system-data cpio
 )
 
 missing=()
