@@ -4,6 +4,7 @@
  * name): without one it takes its lowest port's address, which changes as
  * ports come and go.
  */
+#include <stdio.h>
 #include <string.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -141,6 +142,24 @@ static bool bridge_differs(const struct vnet_bridge_spec *spec, const struct vne
 		(uint32_t)spec->ageing_time_s != info->u.bridge.ageing_time_s);
 }
 
+/* Kernels without CONFIG_BRIDGE_VLAN_FILTERING refuse the attribute with a bare EOPNOTSUPP. */
+static int bridge_failed(struct vnet_ctx *ctx, int r, const struct vnet_bridge_spec *spec,
+			 const char *what)
+{
+	char kernel[sizeof(ctx->err.msg)];
+
+	if (r == -EOPNOTSUPP && spec->vlan_filtering == VNET_ON &&
+	    !strstr(ctx->err.msg, "Unknown device type")) {
+		snprintf(kernel, sizeof(kernel), "%s", ctx->err.msg[0] ? ctx->err.msg : strerror(-r));
+		return vnet_ctx_fail(ctx, r,
+				     "%s bridge '%s' with vlan_filtering on: this kernel has no bridge VLAN filtering (%s)",
+				     what, spec->name, kernel);
+	}
+	if (!strcmp(what, "cannot create"))
+		return vnet_link_create_failed(ctx, r, "bridge", spec->name);
+	return vnet_ctx_fail_errno(ctx, r, "changing bridge '%s'", spec->name);
+}
+
 VNET_EXPORT int vnet_bridge_ensure(struct vnet_ctx *ctx, const struct vnet_bridge_spec *spec)
 {
 	char buf[1024];
@@ -154,7 +173,7 @@ VNET_EXPORT int vnet_bridge_ensure(struct vnet_ctx *ctx, const struct vnet_bridg
 	r = vnet_link_talk(ctx, buf);
 	if (r != -EEXIST) {
 		if (r < 0)
-			return vnet_link_create_failed(ctx, r, "bridge", spec->name);
+			return bridge_failed(ctx, r, spec, "cannot create");
 		return 0;
 	}
 
@@ -172,6 +191,6 @@ VNET_EXPORT int vnet_bridge_ensure(struct vnet_ctx *ctx, const struct vnet_bridg
 		return r;
 	r = vnet_link_talk(ctx, buf);
 	if (r < 0)
-		return vnet_ctx_fail_errno(ctx, r, "changing bridge '%s'", spec->name);
+		return bridge_failed(ctx, r, spec, "cannot change");
 	return 0;
 }

@@ -516,7 +516,7 @@ int vnet_link_create_failed(struct vnet_ctx *ctx, int r, const char *kind, const
 	char kernel[sizeof(ctx->err.msg)];
 
 	snprintf(kernel, sizeof(kernel), "%s", ctx->err.msg[0] ? ctx->err.msg : strerror(-r));
-	if (r == -EOPNOTSUPP)
+	if (r == -EOPNOTSUPP && strstr(kernel, "Unknown device type"))
 		return vnet_ctx_fail(ctx, r,
 				     "cannot create %s '%s': this kernel has no '%s' link type (%s)",
 				     kind, name, kind, kernel);

@@ -121,8 +121,8 @@ int vnet_link_query(struct vnet_ctx *ctx, const char *name, struct vnet_link_inf
 int vnet_link_talk(struct vnet_ctx *ctx, void *buf);
 
 /*
- * After a create failed: explain -EOPNOTSUPP ("Unknown device type") as a
- * kernel without @kind support, keep other kernel text, prefix @name.
+ * After a create failed: explain -EOPNOTSUPP with "Unknown device type" as
+ * a kernel without @kind support, keep other kernel text, prefix @name.
  */
 int vnet_link_create_failed(struct vnet_ctx *ctx, int r, const char *kind, const char *name);
 

@@ -112,7 +112,8 @@ static void test_bridge(void)
 	spec.forward_delay_ms = 4000;
 	spec.has_mac = true;
 	memcpy(spec.mac, "\x52\x54\x00\x12\x34\x56", 6);
-	CU_ASSERT_EQUAL(vnet_bridge_ensure(ctx, &spec), 0);
+	/* The monitor does see a real change (so the 0 above means something). */
+	CU_ASSERT(link_events_during(ns, ensure_bridge, &spec) > 0);
 	o = tl_ip_link(ns, name);
 	CU_ASSERT_EQUAL(tl_jint(o, "ifindex"), ifindex);
 	CU_ASSERT_EQUAL(tl_jint(o, "mtu"), 1300);
