@@ -110,7 +110,9 @@ static void tap_parse(const struct nlattr *data, struct vnet_link_info *info)
 		info->u.tap.multi_queue = b;
 	if (vnet_attr_u8(tb[IFLA_TUN_VNET_HDR], &b))
 		info->u.tap.vnet_hdr = b;
-	if (vnet_attr_u32(tb[IFLA_TUN_NUM_QUEUES], &v))
+	/* The kernel counts attached queues only for a multi-queue tap. */
+	info->u.tap.queues = 1;
+	if (info->u.tap.multi_queue && vnet_attr_u32(tb[IFLA_TUN_NUM_QUEUES], &v))
 		info->u.tap.queues = v;
 }
 
@@ -220,6 +222,17 @@ VNET_EXPORT int vnet_tap_ensure(struct vnet_ctx *ctx, const struct vnet_tap_spec
 					     spec->queues);
 	}
 
+	/*
+	 * A tap in use (a VM holds its queue) refuses another attach with
+	 * EBUSY: when nothing tun-level needs changing and no fds are wanted,
+	 * leave the queues alone and fix MAC/MTU only.
+	 */
+	if (existed && !fds && info.u.tap.persistent == spec->persistent &&
+	    info.u.tap.vnet_hdr == spec->vnet_hdr &&
+	    (spec->owner == -1 || info.u.tap.owner == spec->owner) &&
+	    (spec->group == -1 || info.u.tap.group == spec->group))
+		goto netlink;
+
 	r = open_queues(ctx, spec, &ifr, q, spec->queues);
 	if (r < 0)
 		goto out;
@@ -243,6 +256,7 @@ VNET_EXPORT int vnet_tap_ensure(struct vnet_ctx *ctx, const struct vnet_tap_spec
 	r = vnet_link_query(ctx, spec->name, &info);
 	if (r < 0)
 		goto out;
+netlink:
 	if (spec->has_mac && memcmp(spec->mac, info.mac, VNET_ETH_ALEN))
 		mac = spec->mac;
 	if (spec->mtu && spec->mtu != info.mtu)

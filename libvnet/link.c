@@ -529,6 +529,12 @@ int vnet_link_expect_kind(struct vnet_ctx *ctx, const struct vnet_link_info *inf
 	if (info->kind == type)
 		return 0;
 	return vnet_ctx_fail(ctx, -EEXIST, "link '%s' exists and is a %s, not a %s", info->name,
-			     info->kind == VNET_LINK_OTHER && info->kind_name[0] ? info->kind_name :
-			     vnet_link_kind_name(info->kind), vnet_link_kind_name(type));
+			     vnet_link_info_kind(info), vnet_link_kind_name(type));
+}
+
+const char *vnet_link_info_kind(const struct vnet_link_info *info)
+{
+	if (info->kind != VNET_LINK_OTHER)
+		return vnet_link_kind_name(info->kind);
+	return info->kind_name[0] ? info->kind_name : "device without a kind";
 }

@@ -133,4 +133,7 @@ int vnet_link_create_failed(struct vnet_ctx *ctx, int r, const char *kind, const
 int vnet_link_expect_kind(struct vnet_ctx *ctx, const struct vnet_link_info *info,
 			  enum vnet_link_kind type);
 
+/* What to call @info's kind in messages: "veth", "tun", "device without a kind"... */
+const char *vnet_link_info_kind(const struct vnet_link_info *info);
+
 #endif

@@ -51,8 +51,7 @@ VNET_EXPORT int vnet_port_enslave(struct vnet_ctx *ctx, const char *port, const 
 		return r;
 	if (br.kind != VNET_LINK_BRIDGE)
 		return vnet_ctx_fail(ctx, -ENOTTY, "link '%s' is a %s, not a bridge", bridge,
-				     br.kind == VNET_LINK_OTHER && br.kind_name[0] ? br.kind_name :
-				     vnet_link_kind_name(br.kind));
+				     vnet_link_info_kind(&br));
 	r = query_existing(ctx, "port", port, &p);
 	if (r < 0)
 		return r;

@@ -180,6 +180,8 @@ static void test_wrong_kind(void)
 	CU_ASSERT_EQUAL(vnet_port_enslave(ctx, peer, name), -ENOTTY);
 	snprintf(want, sizeof(want), "link '%s' is a veth, not a bridge", name);
 	CU_ASSERT_STRING_EQUAL(vnet_ctx_errmsg(ctx), want);
+	CU_ASSERT_EQUAL(vnet_port_enslave(ctx, peer, "lo"), -ENOTTY);
+	CU_ASSERT_STRING_EQUAL(vnet_ctx_errmsg(ctx), "link 'lo' is a device without a kind, not a bridge");
 	/* And flags on a link that is no port. */
 	struct vnet_port_flags fl = { .isolated = VNET_ON };
 	CU_ASSERT_EQUAL(vnet_port_set_flags(ctx, peer, &fl), -ENOTCONN);
@@ -257,7 +259,7 @@ static void test_tap_persistent(void)
 	struct vnet_tap_spec spec;
 	struct vnet_link_info info;
 	struct json_object *o;
-	int ifindex;
+	int ifindex, fd, fd2;
 
 	snprintf(name, sizeof(name), "%s", tl_name("tp"));
 	vnet_tap_spec_init(&spec, name);
@@ -296,6 +298,19 @@ static void test_tap_persistent(void)
 	CU_ASSERT_EQUAL(vnet_tap_ensure(ctx, &spec, NULL), 0);
 	CU_ASSERT_EQUAL(vnet_link_get(ctx, name, &info), 0);
 	CU_ASSERT_EQUAL(info.ifindex, ifindex);
+
+	/* A "VM" holds the queue; ensuring again (without fds) still works and fixes the MTU. */
+	CU_ASSERT_EQUAL_FATAL(vnet_tap_ensure(ctx, &spec, &fd), 0);
+	spec.mtu = 1400;
+	CU_ASSERT_EQUAL(vnet_tap_ensure(ctx, &spec, NULL), 0);
+	CU_ASSERT_EQUAL(vnet_link_get(ctx, name, &info), 0);
+	CU_ASSERT_EQUAL(info.mtu, 1400);
+	CU_ASSERT_EQUAL(info.u.tap.queues, 1);
+	/* But a second holder of a single-queue tap is refused plainly. */
+	CU_ASSERT_EQUAL(vnet_tap_ensure(ctx, &spec, &fd2), -EBUSY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "is busy"));
+	close(fd);
+
 	CU_ASSERT_EQUAL(vnet_link_delete(ctx, name), 0);
 	CU_ASSERT_EQUAL(vnet_link_delete(ctx, name), 0);
 	CU_ASSERT_FALSE(link_exists(ns, name));
@@ -511,6 +526,7 @@ static void vxlan_side(struct vnet_ctx *c, const char *netns, const char *vx, co
 	CU_ASSERT_EQUAL(vnet_addr_parse("dst", remote, &dst, NULL), 0);
 	CU_ASSERT_EQUAL(vnet_fdb_append(c, vx, zero, &dst), 0);
 	CU_ASSERT_EQUAL(vnet_fdb_list(c, vx, &e, &n), 0);
+	free(e);
 	CU_ASSERT_EQUAL(vnet_fdb_append(c, vx, zero, &dst), 0);
 	CU_ASSERT_EQUAL(vnet_fdb_list(c, vx, &e, &n2), 0);
 	CU_ASSERT_EQUAL(n, n2);

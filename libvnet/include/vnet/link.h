@@ -173,7 +173,7 @@ struct vnet_link_info {
 		struct {
 			bool persistent, multi_queue, vnet_hdr;
 			int64_t owner, group;  /* -1: none */
-			unsigned queues;
+			unsigned queues;       /* 1 for a single-queue tap; attached queues of a multi-queue one */
 		} tap;
 		struct {
 			uint16_t id;
