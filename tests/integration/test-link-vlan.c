@@ -109,7 +109,7 @@ int main(void)
 {
 	struct vnet_veth_spec veth;
 	struct vnet_vlan_spec spec;
-	char path[128];
+	char path[128], probe[256];
 	int r;
 
 	tl_init_root();
@@ -130,7 +130,8 @@ int main(void)
 		return 99;
 	}
 
-	if (!tl_kernel_can("ip link add vnetprobe0 type vlan id 9 link lo")) {
+	snprintf(probe, sizeof(probe), "ip -n %s link add vnetprobe0 link %s type vlan id 9", ns, parent);
+	if (!tl_kernel_can(probe)) {
 		/* Before skipping: libvnet must say what is missing and leave nothing behind. */
 		vnet_vlan_spec_init(&spec, "vlanprobe", parent, 9);
 		r = vnet_vlan_ensure(ctx, &spec);
@@ -143,7 +144,7 @@ int main(void)
 		}
 		tl_skip_feature("VLAN_8021Q", "the kernel refuses 'type vlan' links");
 	}
-	tl_run("ip link del vnetprobe0");
+	tl_run("ip -n %s link del vnetprobe0", ns);
 	r = tl_run_suites(suites);
 	vnet_ctx_unref(ctx);
 	return r;

@@ -40,18 +40,22 @@ static bool link_exists(const char *netns, const char *dev)
 /* Count RTM_NEWLINK/DELLINK events in @netns while @fn runs. */
 static int link_events_during(const char *netns, void (*fn)(void *), void *arg)
 {
-	char file[] = "/tmp/vnet-monXXXXXX";
+	char file[] = "/tmp/vnet-monXXXXXX", pidfile[64];
 	int fd = mkstemp(file), n;
 	char *out;
 
 	close(fd);
-	tl_run("(timeout 1.5 ip -n %s -o monitor link > %s 2>/dev/null &) ; sleep 0.5", netns, file);
+	snprintf(pidfile, sizeof(pidfile), "%s.pid", file);
+	/* Give the monitor time to subscribe (slow under emulation), then stop it by its pid. */
+	tl_run("timeout 30 ip -n %s -o monitor link > %s 2>/dev/null & echo $! > %s; sleep 1",
+	       netns, file, pidfile);
 	fn(arg);
-	tl_run("sleep 1.2");
+	tl_run("sleep 1; kill $(cat %s); sleep 0.2", pidfile);
 	out = tl_capture(NULL, "grep -c . %s", file);
 	n = out ? atoi(out) : -1;
 	free(out);
 	unlink(file);
+	unlink(pidfile);
 	return n;
 }
 
