@@ -271,6 +271,13 @@ static void test_veth_bad(void)
 	spec.mtu = 10;
 	CU_ASSERT_EQUAL(vnet_veth_build_newlink(buf, sizeof(buf), &spec, -1, &err), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err.msg, "veth mtu 10 is out of range; allowed 68..65535");
+	vnet_veth_spec_init(&spec, "", "veth1");
+	CU_ASSERT_EQUAL(vnet_veth_build_newlink(buf, sizeof(buf), &spec, -1, &err), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err.msg, "veth name is empty");
+	/* Same names are fine when the peer lives in another namespace. */
+	vnet_veth_spec_init(&spec, "eth0", "eth0");
+	spec.peer_netns = "/run/netns/guest";
+	CU_ASSERT_EQUAL(vnet_veth_build_newlink(buf, sizeof(buf), &spec, 3, &err), 0);
 }
 
 /* ---- vlan ------------------------------------------------------------ */
@@ -448,6 +455,14 @@ static void test_vxlan_bad(void)
 	CU_ASSERT_EQUAL(vnet_vxlan_build_newlink(buf, sizeof(buf), &spec, 0, 0, &err), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err.msg, "vxlan mtu 70000 is out of range; allowed 68..65535");
 	vnet_vxlan_spec_init(&spec, "vx0", 1);
+	spec.has_local = true;
+	spec.local.family = 0;
+	CU_ASSERT_EQUAL(vnet_vxlan_build_newlink(buf, sizeof(buf), &spec, 0, 0, &err), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err.msg, "vxlan local address family 0 is not IPv4 or IPv6");
+	vnet_vxlan_spec_init(&spec, "vx0:1", 1);
+	CU_ASSERT_EQUAL(vnet_vxlan_build_newlink(buf, sizeof(buf), &spec, 0, 0, &err), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "vxlan name 'vx0:1'"));
+	vnet_vxlan_spec_init(&spec, "vx0", 1);
 	spec.dev = "a b";
 	CU_ASSERT_EQUAL(vnet_vxlan_build_newlink(buf, sizeof(buf), &spec, 0, 0, &err), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "vxlan dev 'a b'"));
@@ -502,6 +517,12 @@ static void test_tap_bad(void)
 	vnet_tap_spec_init(&spec, "");
 	CU_ASSERT_EQUAL(vnet_tap_build_ifreq(&spec, &ifr, &err), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err.msg, "tap name is empty");
+	vnet_tap_spec_init(&spec, "tap0");
+	spec.has_mac = true;
+	memcpy(spec.mac, "\xff\xff\xff\xff\xff\xff", 6);
+	CU_ASSERT_EQUAL(vnet_tap_build_ifreq(&spec, &ifr, &err), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err.msg,
+			       "tap mac ff:ff:ff:ff:ff:ff is a multicast address; an interface needs a unicast MAC (first byte even)");
 	vnet_tap_spec_init(&spec, "tap0");
 	spec.mtu = 1;
 	CU_ASSERT_EQUAL(vnet_tap_build_ifreq(&spec, &ifr, &err), -EINVAL);
@@ -686,6 +707,15 @@ static void test_public_refusals(void)
 	CU_ASSERT_EQUAL(vnet_link_get(ctx, "averyveryverylongname", &info), -EINVAL);
 	CU_ASSERT_EQUAL(vnet_port_enslave(ctx, "", "br0"), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(vnet_ctx_errmsg(ctx), "port is empty");
+	{
+		struct vnet_port_flags fl = { .hairpin = 7 };
+
+		CU_ASSERT_EQUAL(vnet_port_set_flags(ctx, "lo", &fl), -EINVAL);
+		CU_ASSERT_STRING_EQUAL(vnet_ctx_errmsg(ctx),
+				       "port flag hairpin 7 is not one of unset (0), off (1), on (2)");
+	}
+	CU_ASSERT_EQUAL(vnet_fdb_append(ctx, "", (const uint8_t *)"\0\0\0\0\0\0", NULL), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(vnet_ctx_errmsg(ctx), "fdb dev is empty");
 	vnet_ctx_unref(ctx);
 }
 
