@@ -146,7 +146,8 @@ static int veth_update(struct vnet_ctx *ctx, const struct vnet_veth_spec *spec)
 		goto out;
 	}
 	if (r < 0) {
-		vnet_error_set(&ctx->err, r, "%s", pctx->err.msg);
+		if (pctx != ctx)
+			vnet_error_set(&ctx->err, r, "%s", pctx->err.msg);
 		goto out;
 	}
 	r = veth_end_apply(ctx, &info, spec->has_mac ? spec->mac : NULL, spec->mtu);
