@@ -414,6 +414,53 @@ static void test_not_on_other_interfaces(void)
 			       ns_a), 0);
 }
 
+/* IPv6 from the one shared RA dnsmasq: a client configures itself by SLAAC. */
+static void test_ra_shared(void)
+{
+	struct dnsmasq_spawn sp = { .stderr_fd = 2 };
+	struct dnsmasq_proc ra = DNSMASQ_PROC_INIT;
+	struct dnsmasq_paths rp = paths;
+	struct dnsmasq_ra_net net;
+	struct dhcp_spec v6;
+	struct vnet_error err;
+	char raconf[160], rapid[160], ralease[160], *text = NULL;
+	pid_t pid;
+	FILE *f;
+	int i, got = 0;
+
+	CU_ASSERT_EQUAL_FATAL(tl_run("ip addr add fd00:77::1/64 dev %s nodad", br), 0);
+	CU_ASSERT_EQUAL_FATAL(dhcp_spec_copy(&v6, &spec), 0);
+	v6.has_ipv6 = true;
+	CU_ASSERT_EQUAL_FATAL(vnet_prefix_parse("ipv6.address", "fd00:77::1/64", &v6.ipv6, &err), 0);
+	snprintf(raconf, sizeof(raconf), "%s/ra.conf", dir);
+	snprintf(rapid, sizeof(rapid), "%s/ra.pid", dir);
+	snprintf(ralease, sizeof(ralease), "%s/ra.leases", dir);
+	rp.conf_file = raconf;
+	rp.pid_file = rapid;
+	rp.lease_file = ralease;
+	net = (struct dnsmasq_ra_net){ br, &v6 };
+	CU_ASSERT_EQUAL_FATAL(dnsmasq_ra_render(&net, 1, &rp, &text, &err), 0);
+	f = fopen(raconf, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	CU_ASSERT_EQUAL(tl_run("dnsmasq --test --conf-file=%s 2>/dev/null", raconf), 0);
+	sp.conf_file = raconf;
+	CU_ASSERT_EQUAL_FATAL(dnsmasq_proc_spawn(&sp, &ra, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(dnsmasq_proc_wait_ready(&ra, rapid, 5000, &err), 0);
+	for (i = 0; i < 150 && !got; i++) {
+		got = tl_run("ip -n %s -6 addr show dev eth0 scope global | grep -q 'inet6 fd00:77::'", ns_b) == 0;
+		if (!got)
+			usleep(100 * 1000);
+	}
+	CU_ASSERT_TRUE(got);
+	pid = ra.pid;
+	CU_ASSERT_EQUAL(dnsmasq_proc_stop(&ra, 3000, &err), 0);
+	CU_ASSERT_EQUAL(kill(pid, 0), -1);
+	dhcp_spec_clear(&v6);
+}
+
 static void test_spawn_failures(void)
 {
 	struct dnsmasq_spawn sp = { .binary = "/nonexistent/dnsmasq", .conf_file = conf, .stderr_fd = -1 };
@@ -460,6 +507,7 @@ static CU_TestInfo dhcp_tests[] = {
 	{ "killed, restarted, lease kept and renewed", test_crash_restart_renew },
 	{ "adopted by a new supervisor", test_adopt },
 	{ "nothing answered on another interface", test_not_on_other_interfaces },
+	{ "IPv6 RA from the shared dnsmasq", test_ra_shared },
 	{ "spawn failures", test_spawn_failures },
 	{ "teardown", test_teardown },
 	CU_TEST_INFO_NULL,
