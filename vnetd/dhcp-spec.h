@@ -83,8 +83,8 @@ int dhcp_spec_copy(struct dhcp_spec *dst, const struct dhcp_spec *src);
 
 /*
  * dhcp_spec_from_json - read the "ipv4", "ipv6" and "dns" members of the
- * network object @net into @s (zeroed by the caller or cleared here) and
- * validate the result. Other members are ignored. On failure @s is left
+ * network object @net into @s and validate the result. @s is overwritten
+ * without being freed: pass a new or dhcp_spec_clear()ed one. Other members are ignored. On failure @s is left
  * cleared and @err says what is wrong. 0, -EINVAL or -ENOMEM.
  */
 int dhcp_spec_from_json(struct dhcp_spec *s, struct json_object *net, struct vnet_error *err);

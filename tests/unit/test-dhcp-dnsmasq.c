@@ -316,6 +316,39 @@ static void test_leases(void)
 	free(l);
 }
 
+/* Outside input: random bytes and cut-up lease lines never crash the parser (run under ASan in CI). */
+static void test_leases_robust(void)
+{
+	const char *seed = "1764152000 52:54:00:00:00:10 192.168.122.10 web 01:52:54:00:00:00:10\n"
+			   "duid 00:01:00:01\n1764152003 1234567 fd00:1::123 * *\n";
+	char buf[600];
+	unsigned int rnd = 12345;
+	size_t i, k, n, len = strlen(seed);
+	struct dhcp_lease *l;
+
+	for (i = 0; i < 2000; i++) {
+		size_t cut = i % (len + 1);
+
+		memcpy(buf, seed, cut);
+		for (k = cut; k < cut + (i % 64) && k < sizeof(buf) - 1; k++) {
+			rnd = rnd * 1103515245u + 12345u;
+			buf[k] = (char)((rnd >> 16) % 255 + 1);
+		}
+		buf[k] = '\0';
+		l = NULL;
+		CU_ASSERT_EQUAL(dhcp_leases_parse(buf, &l, &n, NULL), 0);
+		free(l);
+	}
+	/* a hostname longer than DNS allows: the line is skipped, not truncated into a lease */
+	memset(buf, 'a', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	memcpy(buf, "0 52:54:00:00:00:10 10.0.0.1 ", 29);
+	CU_ASSERT_EQUAL(dhcp_leases_parse(buf, &l, &n, &k), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(k, 1);
+	free(l);
+}
+
 static void test_backoff(void)
 {
 	struct dnsmasq_backoff b = { 0 };
@@ -353,6 +386,7 @@ static CU_TestInfo dnsmasq_tests[] = {
 	{ "shared RA dnsmasq", test_ra_shared },
 	{ "restart or SIGHUP", test_change },
 	{ "lease file", test_leases },
+	{ "lease file: junk and long lines", test_leases_robust },
 	{ "restart back-off", test_backoff },
 	CU_TEST_INFO_NULL,
 };

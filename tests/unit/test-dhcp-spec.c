@@ -80,6 +80,7 @@ static void test_ipv6_and_copy(void)
 	CU_ASSERT_TRUE(dhcp_spec_needs_dnsmasq(&s));
 	CU_ASSERT_EQUAL(dhcp_spec_to_json(&s, out), 0);
 	CU_ASSERT_TRUE(json_object_equal(in, out));
+	dhcp_spec_clear(&s);
 
 	CU_ASSERT_EQUAL_FATAL(parse(good_json, &s, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(dhcp_spec_copy(&c, &s), 0);
