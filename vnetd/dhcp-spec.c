@@ -312,6 +312,11 @@ static int check_ranges(const char *fam, const struct vnet_prefix *net, const st
 			return dhcp_err(err, -EINVAL,
 					"%s.dhcp.ranges[%zu] is reversed: start '%s' comes after end '%s'",
 					fam, i, addr_str(&r->start, a), addr_str(&r->end, b));
+		/* dnsmasq would offer its own address to a client */
+		if (addr_cmp(&r->start, net) <= 0 && addr_cmp(net, &r->end) <= 0)
+			return dhcp_err(err, -EINVAL,
+					"%s.dhcp.ranges[%zu] '%s'-'%s' contains the gateway's own address %s (%s.address)",
+					fam, i, addr_str(&r->start, a), addr_str(&r->end, b), addr_str(net, n), fam);
 		for (j = 0; j < i; j++) {
 			const struct dhcp_range *o = &f->ranges[j];
 

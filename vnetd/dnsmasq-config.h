@@ -119,7 +119,10 @@ enum dnsmasq_action dnsmasq_files_change(const struct dnsmasq_files *old,
 
 /*
  * dnsmasq_spec_change - what going from spec @old to @new means for the
- * network's dnsmasq (either may be NULL: no DHCP/DNS). <0 on no memory.
+ * network's dnsmasq (either may be NULL: no DHCP/DNS), with IPv6 served by
+ * the network's own dnsmasq. With ra_shared, render both with the real
+ * paths and use dnsmasq_files_change(), and compare dnsmasq_ra_render()
+ * texts for the shared one. <0 on no memory.
  */
 int dnsmasq_spec_change(const struct dhcp_spec *old, const struct dhcp_spec *new);
 

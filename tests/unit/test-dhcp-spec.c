@@ -116,6 +116,8 @@ static const struct {
 	  "ipv4.dhcp.ranges[0].end '192.168.123.9' is outside the subnet 192.168.122.0/24 of ipv4.address" },
 	{ NET4(RANGE("192.168.122.200", "192.168.122.100")),
 	  "ipv4.dhcp.ranges[0] is reversed: start '192.168.122.200' comes after end '192.168.122.100'" },
+	{ NET4(RANGE("192.168.122.1", "192.168.122.10")),
+	  "ipv4.dhcp.ranges[0] '192.168.122.1'-'192.168.122.10' contains the gateway's own address 192.168.122.1 (ipv4.address)" },
 	{ NET4(RANGE("192.168.122.0", "192.168.122.10")),
 	  "ipv4.dhcp.ranges[0].start '192.168.122.0' is the subnet's network address" },
 	{ NET4(RANGE("192.168.122.10", "192.168.122.255")),
