@@ -145,6 +145,7 @@ int main(void)
 	}
 
 	vnet_tap_spec_init(&tap, TAP);
+	tap.persistent = false; /* lives as long as this program holds its fd */
 	r = vnet_tap_ensure(ctx, &tap, &tapfd);
 	if (r < 0) {
 		fail(ctx, "tap " TAP, r);
