@@ -83,8 +83,8 @@ static char *helper_path(void)
 	return p;
 }
 
-/* qemu-system-x86_64 -M none with one -netdev @netdev and its monitor on pipes. */
-static void qemu_start(struct qemu *q, const char *netdev, const char *sock)
+/* Run @argv (a QEMU, or a script that runs one) with its monitor on pipes; @env is NAME=VALUE... */
+static void qemu_spawn(struct qemu *q, char *const *argv, char *const *env)
 {
 	int in[2], out[2], err[2];
 
@@ -96,12 +96,10 @@ static void qemu_start(struct qemu *q, const char *netdev, const char *sock)
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
-		if (sock)
-			setenv("VNET_SOCKET", sock, 1);
-		else
-			unsetenv("VNET_SOCKET");
-		execlp("qemu-system-x86_64", "qemu-system-x86_64", "-M", "none", "-nodefaults",
-		       "-display", "none", "-monitor", "stdio", "-netdev", netdev, (char *)NULL);
+		unsetenv("VNET_SOCKET");
+		for (; env && *env; env++)
+			putenv(*env);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	close(in[0]);
@@ -110,6 +108,20 @@ static void qemu_start(struct qemu *q, const char *netdev, const char *sock)
 	q->in = in[1];
 	q->out = out[0];
 	q->err = err[0];
+}
+
+/* qemu-system-x86_64 -M none with one -netdev @netdev; @sock in $VNET_SOCKET. */
+static void qemu_start(struct qemu *q, const char *netdev, const char *sock)
+{
+	char *argv[] = { "qemu-system-x86_64", "-M", "none", "-nodefaults", "-display", "none",
+			 "-monitor", "stdio", "-netdev", (char *)netdev, NULL };
+	char *env[2] = { NULL, NULL }, *s = NULL;
+
+	if (sock && asprintf(&s, "VNET_SOCKET=%s", sock) < 0)
+		abort();
+	env[0] = s;
+	qemu_spawn(q, argv, env);
+	free(s);
 }
 
 /* Read the monitor until its prompt; returns what came before it, or NULL at EOF/timeout. */
@@ -296,12 +308,92 @@ static void test_qemu_shows_the_refusal(void)
 	fake_stop(f);
 }
 
+/*
+ * An example script starts a whole PC (CPUs stopped, -S) whose NIC is on the
+ * fake's tap: the NIC has the MAC @mac and the netdev says @netdev.
+ */
+static void run_example(const char *script, char *const *env, const char *netdev, const char *mac)
+{
+	const char *top = getenv("VNET_TOP_SRCDIR");
+	char *path = NULL, *info, *banner, *err = NULL, *nic = NULL;
+	char *argv[] = { NULL, "qnet", "-M", "pc", "-accel", "tcg", "-S", "-nodefaults",
+			 "-display", "none", "-monitor", "stdio", NULL };
+	struct qemu q;
+
+	if (asprintf(&path, "%s/examples/%s", top ? top : ".", script) < 0 ||
+	    asprintf(&nic, "type=nic,model=virtio-net-pci,macaddr=%s", mac) < 0)
+		abort();
+	argv[0] = path;
+	tap_name[0] = '\0';
+	qemu_spawn(&q, argv, env);
+	banner = qemu_until_prompt(&q);
+	if (!banner) {
+		qemu_wait(&q, &err);
+		fprintf(stderr, "%s: %s\n", script, err);
+		free(err);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(banner);
+	CU_ASSERT_TRUE(tap_exists(tap_name));
+	/* The script exec'd its way to QEMU: same pid, and QEMU holds the tap. */
+	CU_ASSERT_TRUE(holds_tap(q.pid, tap_name));
+
+	qemu_send(&q, "info network\n");
+	info = qemu_until_prompt(&q);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+	CU_ASSERT_PTR_NOT_NULL(strstr(info, netdev));
+	CU_ASSERT_PTR_NOT_NULL(strstr(info, nic));
+	if (!strstr(info, netdev) || !strstr(info, nic))
+		fprintf(stderr, "%s: info network: %s\n", script, info);
+	qemu_send(&q, "quit\n");
+	CU_ASSERT_EQUAL(qemu_wait(&q, &err), 0);
+	CU_ASSERT_FALSE(tap_exists(tap_name));
+	free(banner);
+	free(info);
+	free(err);
+	free(nic);
+	free(path);
+}
+
+static void test_example_bridge_helper(void)
+{
+	struct fake *f = fake_start(answer, NULL);
+	char *helper = helper_path(), *env[4] = { NULL };
+
+	if (asprintf(&env[0], "VNET_BRIDGE_HELPER=%s", helper) < 0 ||
+	    asprintf(&env[1], "VNET_SOCKET=%s", fake_socket(f)) < 0 ||
+	    asprintf(&env[2], "MAC=52:54:00:01:02:03") < 0)
+		abort();
+	run_example("qemu-bridge-helper.sh", env, "net0: index=0,type=tap,helper=", "52:54:00:01:02:03");
+	for (int i = 0; i < 3; i++)
+		free(env[i]);
+	free(helper);
+	fake_stop(f);
+}
+
+static void test_example_tap_fd(void)
+{
+	const char *top = getenv("VNET_TOP_BUILDDIR");
+	struct fake *f = fake_start(answer, NULL);
+	char *env[3] = { NULL };
+
+	if (asprintf(&env[0], "VNET_TAP_FD_TOOL=%s/examples/vnet-tap-fd", top ? top : ".") < 0 ||
+	    asprintf(&env[1], "VNET_SOCKET=%s", fake_socket(f)) < 0)
+		abort();
+	/* The MAC is the one vnetd chose. */
+	run_example("qemu-tap-fd.sh", env, "net0: index=0,type=tap,fd=3", "52:54:00:aa:bb:cc");
+	free(env[0]);
+	free(env[1]);
+	fake_stop(f);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
 		{ "QEMU gets the tap and holds it alone", test_qemu_gets_the_tap },
 		{ "helper given as a command", test_helper_as_command },
 		{ "QEMU shows the helper's refusal", test_qemu_shows_the_refusal },
+		{ "examples/qemu-bridge-helper.sh", test_example_bridge_helper },
+		{ "examples/qemu-tap-fd.sh", test_example_tap_fd },
 		CU_TEST_INFO_NULL,
 	};
 	static CU_SuiteInfo suites[] = {

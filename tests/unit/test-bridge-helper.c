@@ -127,7 +127,9 @@ static char *prog_path(const char *rel)
 	const char *top = getenv("VNET_TOP_BUILDDIR");
 	char *p;
 
-	if (asprintf(&p, "%s/%s", top ? top : ".", rel) < 0)
+	if (rel[0] == '/')
+		p = strdup(rel);
+	else if (asprintf(&p, "%s/%s", top ? top : ".", rel) < 0)
 		abort();
 	return p;
 }
@@ -584,6 +586,46 @@ static void test_tap_fd_example(void)
 	fake_stop(f);
 }
 
+static void test_cloud_hypervisor_example(void)
+{
+	const char *src = getenv("VNET_TOP_SRCDIR"), *top = getenv("VNET_TOP_BUILDDIR");
+	struct fake *f = fake_start(answer, NULL);
+	char *ch = NULL, *tool = NULL, *script = NULL, buf[16] = "";
+	struct run r;
+	FILE *sf;
+
+	/* A stand-in for cloud-hypervisor: writes through fd 3, prints its arguments. */
+	if (asprintf(&ch, "%s/cloud-hypervisor", fake_dir(f)) < 0 ||
+	    asprintf(&tool, "%s/examples/vnet-tap-fd", top ? top : ".") < 0 ||
+	    asprintf(&script, "%s/examples/cloud-hypervisor.sh", src ? src : ".") < 0)
+		abort();
+	sf = fopen(ch, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
+	fputs("#!/bin/sh\nprintf 'virtio ' >&3\necho \"$*\"\n", sf);
+	fclose(sf);
+	chmod(ch, 0755);
+	setenv("CH", ch, 1);
+	setenv("VNET_TAP_FD_TOOL", tool, 1);
+	r = run_prog(script, fake_socket(f), "net0 vmlinux disk.raw --serial tty", false);
+	unsetenv("CH");
+	unsetenv("VNET_TAP_FD_TOOL");
+	CU_ASSERT_EQUAL(r.status, 0);
+	CU_ASSERT_STRING_EQUAL(r.err, "tap tap-test0, mac 52:54:00:12:34:56, fds 3\n");
+	CU_ASSERT_STRING_EQUAL(r.out, "--kernel vmlinux --disk path=disk.raw "
+			       "--cmdline console=ttyS0 root=/dev/vda1 rw --cpus boot=1 --memory size=512M "
+			       "--net fd=[3],mac=52:54:00:12:34:56,num_queues=2 --serial tty\n");
+	assert_request(f, 0, "attach", "{\"network\":\"net0\",\"vnet_hdr\":true,\"return_fd\":true,"
+		       "\"queues\":1}");
+	CU_ASSERT_EQUAL_FATAL(handed.n, 1);
+	CU_ASSERT_EQUAL(pread(handed.fds[0], buf, sizeof(buf) - 1, 0), 7);
+	CU_ASSERT_STRING_EQUAL(buf, "virtio ");
+	run_free(&r);
+	free(ch);
+	free(tool);
+	free(script);
+	fake_stop(f);
+}
+
 int main(void)
 {
 	static CU_TestInfo helper_tests[] = {
@@ -601,6 +643,7 @@ int main(void)
 	};
 	static CU_TestInfo example_tests[] = {
 		{ "vnet-tap-fd places the fds and runs the command", test_tap_fd_example },
+		{ "cloud-hypervisor.sh hands Cloud Hypervisor fd=[3]", test_cloud_hypervisor_example },
 		CU_TEST_INFO_NULL,
 	};
 	static CU_SuiteInfo suites[] = {
