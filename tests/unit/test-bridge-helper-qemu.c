@@ -386,6 +386,33 @@ static void test_example_tap_fd(void)
 	fake_stop(f);
 }
 
+/*
+ * Made setuid (here: to nobody, by root), the helper would lend its owner's
+ * credentials to vnetd's ACL check; it refuses to run at all. The copy sits
+ * on a tmpfs of our own, as /tmp may be mounted nosuid.
+ */
+static void test_refuses_setuid(void)
+{
+	struct fake *f = fake_start(answer, NULL);
+	char dir[] = "/tmp/vnet-suid-XXXXXX", *helper = helper_path(), *out;
+	int status;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_EQUAL_FATAL(tl_run("mount -t tmpfs -o mode=0755,size=16m tmpfs %s", dir), 0);
+	CU_ASSERT_EQUAL_FATAL(tl_run("cp '%s' %s/h && chown nobody %s/h && chmod 4755 %s/h",
+				     helper, dir, dir, dir), 0);
+	out = tl_capture(&status, "VNET_SOCKET='%s' %s/h --use-vnet --fd=1 --br=qnet 2>&1",
+			 fake_socket(f), dir);
+	CU_ASSERT_EQUAL(status, 1);
+	CU_ASSERT_STRING_EQUAL(out, "vnet-bridge-helper: refusing to run setuid, setgid or with "
+			       "file capabilities: vnetd decides by the caller's own user and groups\n");
+	CU_ASSERT_EQUAL(fake_nrequests(f), 0);
+	tl_run("umount %s && rmdir %s", dir, dir);
+	free(out);
+	free(helper);
+	fake_stop(f);
+}
+
 int main(void)
 {
 	static CU_TestInfo tests[] = {
@@ -396,8 +423,13 @@ int main(void)
 		{ "examples/qemu-tap-fd.sh", test_example_tap_fd },
 		CU_TEST_INFO_NULL,
 	};
+	static CU_TestInfo privilege_tests[] = {
+		{ "a setuid helper refuses to run", test_refuses_setuid },
+		CU_TEST_INFO_NULL,
+	};
 	static CU_SuiteInfo suites[] = {
 		{ "vnet-bridge-helper under QEMU", NULL, NULL, NULL, NULL, tests },
+		{ "vnet-bridge-helper has no privileges", NULL, NULL, NULL, NULL, privilege_tests },
 		CU_SUITE_INFO_NULL,
 	};
 
