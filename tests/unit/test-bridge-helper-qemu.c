@@ -394,6 +394,8 @@ static void test_example_tap_fd(void)
 static void test_refuses_setuid(void)
 {
 	struct fake *f = fake_start(answer, NULL);
+	static const char refusal[] = "vnet-bridge-helper: refusing to run setuid, setgid or with "
+		"file capabilities: vnetd decides by the caller's own user and groups\n";
 	char dir[] = "/tmp/vnet-suid-XXXXXX", *helper = helper_path(), *out;
 	int status;
 
@@ -401,13 +403,14 @@ static void test_refuses_setuid(void)
 	CU_ASSERT_EQUAL_FATAL(tl_run("mount -t tmpfs -o mode=0755,size=16m tmpfs %s", dir), 0);
 	CU_ASSERT_EQUAL_FATAL(tl_run("cp '%s' %s/h && chown nobody %s/h && chmod 4755 %s/h",
 				     helper, dir, dir, dir), 0);
-	/* LeakSanitizer cannot work in a setuid process; sanitizer builds turn it off here. */
-	out = tl_capture(&status, "ASAN_OPTIONS=detect_leaks=0 VNET_SOCKET='%s' "
-			 "%s/h --use-vnet --fd=1 --br=qnet 2>&1",
+	out = tl_capture(&status, "VNET_SOCKET='%s' %s/h --use-vnet --fd=1 --br=qnet 2>&1",
 			 fake_socket(f), dir);
 	CU_ASSERT_EQUAL(status, 1);
-	CU_ASSERT_STRING_EQUAL(out, "vnet-bridge-helper: refusing to run setuid, setgid or with "
-			       "file capabilities: vnetd decides by the caller's own user and groups\n");
+	/*
+	 * The first line: a sanitizer build's LeakSanitizer, which cannot run in
+	 * a setuid process (and ignores ASAN_OPTIONS there), adds its own.
+	 */
+	CU_ASSERT_EQUAL(strncmp(out, refusal, strlen(refusal)), 0);
 	CU_ASSERT_EQUAL(fake_nrequests(f), 0);
 	tl_run("umount %s && rmdir %s", dir, dir);
 	free(out);
