@@ -13,13 +13,14 @@
 #include "fwlab.h"
 
 static struct lab lab;
+static char out2[32];
 static struct vnet_ctx *ctx;
-static const char *vm1, *vm2, *vm3, *vm4, *vm5;
+static const char *vm1, *vm2, *vm3, *vm4, *vm5, *vm6;
 
-static struct vnet_prefix sub_a, sub_b, sub_c, sub_d;
+static struct vnet_prefix sub_a, sub_b, sub_c, sub_d, sub_e;
 static struct vnet_fw_forward fwd_a[2];
-static struct vnet_fw_network nets[4];
-static struct vnet_fw_spec spec = { nets, 4 };
+static struct vnet_fw_network nets[5];
+static struct vnet_fw_spec spec = { nets, 5 };
 
 static struct vnet_prefix pfx(const char *s)
 {
@@ -32,7 +33,7 @@ static struct vnet_prefix pfx(const char *s)
 
 static int setup(void)
 {
-	char vm1buf[32], vm2buf[32], vm3buf[32], vm4buf[32], vm5buf[32];
+	char vm1buf[32], vm2buf[32], vm3buf[32], vm4buf[32], vm5buf[32], vm6buf[32];
 	struct vnet_error err;
 
 	lab_init(&lab);
@@ -40,17 +41,29 @@ static int setup(void)
 	lab_bridge("vbrb", "192.168.101.1/24", 2);
 	lab_bridge("vbrc", "192.168.102.1/24", 3);
 	lab_bridge("vbrd", "192.168.103.1/24", 4);
+	lab_bridge("vbre", "192.168.104.1/24", 5);
+	/* A second address on the uplink for SNAT, and a second uplink nobody may NAT out of. */
+	lab_must(tl_run("ip addr add 203.0.113.5/24 dev " LAB_UPLINK), "snat address");
+	snprintf(out2, sizeof(out2), "%s", tl_netns_add("out"));
+	lab_must(tl_run("ip link add up1 type veth peer name eth0 netns %s && "
+			"ip addr add 198.51.100.1/24 dev up1 && ip link set up1 up && "
+			"ip -n %s addr add 198.51.100.2/24 dev eth0 && ip -n %s link set eth0 up && "
+			"ip -n %s route add default via 198.51.100.1",
+			out2, out2, out2, out2), "second uplink");
 	snprintf(vm1buf, sizeof(vm1buf), "%s", lab_vm("vbra", "192.168.100.11/24", "192.168.100.1"));
 	snprintf(vm2buf, sizeof(vm2buf), "%s", lab_vm("vbra", "192.168.100.12/24", "192.168.100.1"));
 	snprintf(vm3buf, sizeof(vm3buf), "%s", lab_vm("vbrb", "192.168.101.11/24", "192.168.101.1"));
 	snprintf(vm4buf, sizeof(vm4buf), "%s", lab_vm("vbrc", "192.168.102.11/24", "192.168.102.1"));
 	snprintf(vm5buf, sizeof(vm5buf), "%s", lab_vm("vbrd", "192.168.103.11/24", "192.168.103.1"));
+	snprintf(vm6buf, sizeof(vm6buf), "%s", lab_vm("vbre", "192.168.104.11/24", "192.168.104.1"));
 	vm1 = strdup(vm1buf);
 	vm2 = strdup(vm2buf);
 	vm3 = strdup(vm3buf);
 	vm4 = strdup(vm4buf);
 	vm5 = strdup(vm5buf);
+	vm6 = strdup(vm6buf);
 	lab_httpd(&lab, lab.outside, 8000);
+	lab_httpd(&lab, out2, 8000);
 	lab_httpd(&lab, vm1, 80);
 	lab_httpd(&lab, vm2, 80);
 	lab_httpd(&lab, vm3, 80);
@@ -61,6 +74,7 @@ static int setup(void)
 	sub_b = pfx("192.168.101.1/24");
 	sub_c = pfx("192.168.102.1/24");
 	sub_d = pfx("192.168.103.1/24");
+	sub_e = pfx("192.168.104.1/24");
 	/* Any local address :8080 -> vm1:80; 203.0.113.1:8081 -> vm2:80. */
 	fwd_a[0] = (struct vnet_fw_forward){ .proto = IPPROTO_TCP, .port = 8080,
 					     .to = pfx("192.168.100.11"), .to_port = 80 };
@@ -76,6 +90,10 @@ static int setup(void)
 					    .subnets = &sub_c, .n_subnets = 1 };
 	nets[3] = (struct vnet_fw_network){ .name = "d", .bridge = "vbrd", .mode = VNET_FW_ROUTED,
 					    .subnets = &sub_d, .n_subnets = 1 };
+	/* nat out of one uplink only, to a fixed address. */
+	nets[4] = (struct vnet_fw_network){ .name = "e", .bridge = "vbre", .mode = VNET_FW_NAT,
+					    .subnets = &sub_e, .n_subnets = 1, .nat_uplink = LAB_UPLINK,
+					    .has_snat4 = true, .snat4 = pfx("203.0.113.5") };
 	if (vnet_ctx_new(&ctx, NULL, &err) < 0) {
 		fprintf(stderr, "ctx: %s\n", err.msg);
 		return 1;
@@ -153,6 +171,18 @@ static void test_host_uses_forward(void)
 	CU_ASSERT_STRING_EQUAL(seen, LAB_HOST_IP);
 	CU_ASSERT_EQUAL(lab_get(NULL, "192.168.101.1", 8080, seen, sizeof(seen)), 0);
 	CU_ASSERT_STRING_EQUAL(seen, "192.168.101.1");
+}
+
+static void test_snat_uplink(void)
+{
+	char seen[64];
+
+	CU_ASSERT_EQUAL(lab_get(vm6, LAB_OUTSIDE_IP, 8000, seen, sizeof(seen)), 0);
+	CU_ASSERT_STRING_EQUAL(seen, "203.0.113.5");
+	/* Restricted to its uplink: the second uplink is no way out for e, but is for a. */
+	CU_ASSERT_NOT_EQUAL(lab_get(vm6, "198.51.100.2", 8000, NULL, 0), 0);
+	CU_ASSERT_EQUAL(lab_get(vm1, "198.51.100.2", 8000, seen, sizeof(seen)), 0);
+	CU_ASSERT_STRING_EQUAL(seen, "198.51.100.1");
 }
 
 static void test_isolated(void)
@@ -336,6 +366,7 @@ static CU_TestInfo tests[] = {
 	{ "forward from outside keeps the client address", test_forward_in },
 	{ "hairpin through the host's address", test_hairpin },
 	{ "the host itself uses a forward", test_host_uses_forward },
+	{ "SNAT to a fixed address via one uplink", test_snat_uplink },
 	{ "isolated network", test_isolated },
 	{ "managed networks kept apart", test_networks_apart },
 	{ "two VMs on one bridge", test_same_bridge },
