@@ -16,7 +16,7 @@
 
 static struct lab lab;
 static struct vnet_ctx *ctx;
-static const char *vm1;
+static char vm1[32];
 static struct vnet_prefix sub_a;
 static struct vnet_fw_network net;
 static struct vnet_fw_forward *fwds;
@@ -112,12 +112,9 @@ static void test_fresh_apply(void)
 
 static int setup(void)
 {
-	char buf[32];
-
 	lab_init(&lab);
 	lab_bridge("vbra", "192.168.100.1/24", 1);
-	snprintf(buf, sizeof(buf), "%s", lab_vm("vbra", "192.168.100.11/24", "192.168.100.1"));
-	vm1 = strdup(buf);
+	snprintf(vm1, sizeof(vm1), "%s", lab_vm("vbra", "192.168.100.11/24", "192.168.100.1"));
 	lab_httpd(&lab, vm1, 80);
 	sub_a = pfx("192.168.100.1/24");
 	fwds = calloc(N_FWD, sizeof(*fwds));

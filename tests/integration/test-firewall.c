@@ -107,6 +107,12 @@ static int setup(void)
 
 static int teardown(void)
 {
+	free((char *)vm1);
+	free((char *)vm2);
+	free((char *)vm3);
+	free((char *)vm4);
+	free((char *)vm5);
+	free((char *)vm6);
 	vnet_ctx_unref(ctx);
 	lab_fini(&lab);
 	return 0;
