@@ -17,8 +17,8 @@ static char out2[32];
 static struct vnet_ctx *ctx;
 static const char *vm1, *vm2, *vm3, *vm4, *vm5, *vm6;
 
-static struct vnet_prefix sub_a, sub_b, sub_c, sub_d, sub_e;
-static struct vnet_fw_forward fwd_a[2];
+static struct vnet_prefix sub_a[2], sub_b, sub_c, sub_d, sub_e;
+static struct vnet_fw_forward fwd_a[3];
 static struct vnet_fw_network nets[5];
 static struct vnet_fw_spec spec = { nets, 5 };
 
@@ -57,6 +57,15 @@ static int setup(void)
 	snprintf(vm5buf, sizeof(vm5buf), "%s", lab_vm("vbrd", "192.168.103.11/24", "192.168.103.1"));
 	snprintf(vm6buf, sizeof(vm6buf), "%s", lab_vm("vbre", "192.168.104.11/24", "192.168.104.1"));
 	vm1 = strdup(vm1buf);
+	/* IPv6 on network a and the uplink (nodad: usable at once). */
+	lab_must(tl_run("sysctl -qw net.ipv6.conf.all.forwarding=1 && "
+			"ip addr add fd00:a::1/64 dev vbra nodad && "
+			"ip addr add 2001:db8:1::1/64 dev " LAB_UPLINK " nodad && "
+			"ip -n %s addr add 2001:db8:1::2/64 dev eth0 nodad && "
+			"ip -n %s route add fd00::/8 via 2001:db8:1::1 && "
+			"ip -n %s addr add fd00:a::11/64 dev eth0 nodad && "
+			"ip -n %s route add default via fd00:a::1",
+			lab.outside, lab.outside, vm1buf, vm1buf), "ipv6");
 	vm2 = strdup(vm2buf);
 	vm3 = strdup(vm3buf);
 	vm4 = strdup(vm4buf);
@@ -70,7 +79,8 @@ static int setup(void)
 	lab_httpd(&lab, vm4, 80);
 	lab_httpd(&lab, vm5, 80);
 
-	sub_a = pfx("192.168.100.1/24");
+	sub_a[0] = pfx("192.168.100.1/24");
+	sub_a[1] = pfx("fd00:a::1/64");
 	sub_b = pfx("192.168.101.1/24");
 	sub_c = pfx("192.168.102.1/24");
 	sub_d = pfx("192.168.103.1/24");
@@ -81,9 +91,12 @@ static int setup(void)
 	fwd_a[1] = (struct vnet_fw_forward){ .proto = IPPROTO_TCP, .port = 8081, .has_address = true,
 					     .address = pfx(LAB_HOST_IP), .to = pfx("192.168.100.12"),
 					     .to_port = 80 };
+	/* IPv6: any local address :8086 -> [fd00:a::11]:80. */
+	fwd_a[2] = (struct vnet_fw_forward){ .proto = IPPROTO_TCP, .port = 8086,
+					     .to = pfx("fd00:a::11"), .to_port = 80 };
 	nets[0] = (struct vnet_fw_network){ .name = "a", .bridge = "vbra", .mode = VNET_FW_NAT,
-					    .subnets = &sub_a, .n_subnets = 1, .forwards = fwd_a,
-					    .n_forwards = 2 };
+					    .subnets = sub_a, .n_subnets = 2, .forwards = fwd_a,
+					    .n_forwards = 3 };
 	nets[1] = (struct vnet_fw_network){ .name = "b", .bridge = "vbrb", .mode = VNET_FW_NAT,
 					    .subnets = &sub_b, .n_subnets = 1 };
 	nets[2] = (struct vnet_fw_network){ .name = "c", .bridge = "vbrc", .mode = VNET_FW_ISOLATED,
@@ -153,6 +166,20 @@ static void test_forward_in(void)
 	CU_ASSERT_STRING_EQUAL(seen, LAB_OUTSIDE_IP);
 	/* A forward bound to one address does not answer on another local address. */
 	CU_ASSERT_NOT_EQUAL(lab_get(vm3, "192.168.101.1", 8081, NULL, 0), 0);
+}
+
+static void test_ipv6(void)
+{
+	char seen[64];
+
+	/* A forward to an IPv6 target keeps the client address. */
+	CU_ASSERT_EQUAL(lab_get(lab.outside, "[2001:db8:1::1]", 8086, seen, sizeof(seen)), 0);
+	CU_ASSERT_STRING_EQUAL(seen, "2001:db8:1::2");
+	/* IPv6 of a nat network is routed both ways (libvirt), not masqueraded. */
+	CU_ASSERT_EQUAL(lab_get(vm1, "[2001:db8:1::2]", 8000, seen, sizeof(seen)), 0);
+	CU_ASSERT_STRING_EQUAL(seen, "fd00:a::11");
+	CU_ASSERT_EQUAL(lab_get(lab.outside, "[fd00:a::11]", 80, seen, sizeof(seen)), 0);
+	CU_ASSERT_STRING_EQUAL(seen, "2001:db8:1::2");
 }
 
 static void test_hairpin(void)
@@ -370,6 +397,7 @@ static CU_TestInfo tests[] = {
 	{ "nft lists the table; verify matches", test_listed },
 	{ "NAT out shows the host's address", test_nat_out },
 	{ "forward from outside keeps the client address", test_forward_in },
+	{ "IPv6 forward and routing", test_ipv6 },
 	{ "hairpin through the host's address", test_hairpin },
 	{ "the host itself uses a forward", test_host_uses_forward },
 	{ "SNAT to a fixed address via one uplink", test_snat_uplink },
