@@ -391,6 +391,10 @@ static void test_delete(void)
 	CU_ASSERT_EQUAL(vnet_fw_delete(ctx), 0);
 	CU_ASSERT_NOT_EQUAL(tl_run("nft list table inet vnet >/dev/null 2>&1"), 0);
 	CU_ASSERT_EQUAL(vnet_fw_delete(ctx), 0);
+	/* Without the table a forward has nowhere to go, and says so. */
+	CU_ASSERT_EQUAL(vnet_fw_forward_add(ctx, &nets[0], &fwd_a[0]), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "apply the networks first"));
+	CU_ASSERT_EQUAL(vnet_fw_forward_remove(ctx, &nets[0], &fwd_a[0]), 0);
 }
 
 static CU_TestInfo tests[] = {

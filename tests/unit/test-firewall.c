@@ -12,6 +12,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/flowtable.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
@@ -570,11 +571,75 @@ static void test_plan_minimal(void)
 	fw_state_release(&st);
 }
 
+/* The flowtable of network a: ingress hook, priority 0, the bridge and the NAT uplink. */
+static void test_flowtable(void)
+{
+	const struct nlmsghdr *nlh;
+	struct fw_batch b;
+	int found = 0;
+
+	make_spec();
+	build_fresh(&b);
+	for (nlh = fw_batch_first(&b); nlh; nlh = fw_batch_next(&b, nlh)) {
+		struct nftnl_flowtable *ft;
+		const char *const *devs;
+
+		if (msg_type(nlh) != NFT_MSG_NEWFLOWTABLE)
+			continue;
+		found++;
+		ft = nftnl_flowtable_alloc();
+		CU_ASSERT_EQUAL(nftnl_flowtable_nlmsg_parse(nlh, ft), 0);
+		CU_ASSERT_STRING_EQUAL(nftnl_flowtable_get_str(ft, NFTNL_FLOWTABLE_NAME), "ft_a");
+		CU_ASSERT_STRING_EQUAL(nftnl_flowtable_get_str(ft, NFTNL_FLOWTABLE_TABLE), "vnet");
+		CU_ASSERT_EQUAL(nftnl_flowtable_get_u32(ft, NFTNL_FLOWTABLE_HOOKNUM), NF_NETDEV_INGRESS);
+		CU_ASSERT_EQUAL(nftnl_flowtable_get_s32(ft, NFTNL_FLOWTABLE_PRIO), 0);
+		devs = nftnl_flowtable_get_array(ft, NFTNL_FLOWTABLE_DEVICES);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(devs);
+		CU_ASSERT_STRING_EQUAL(devs[0], "vbra");
+		CU_ASSERT_STRING_EQUAL(devs[1], "eth0");
+		CU_ASSERT_PTR_NULL(devs[2]);
+		nftnl_flowtable_free(ft);
+	}
+	CU_ASSERT_EQUAL(found, 1);
+	fw_batch_release(&b);
+
+	/* Turning it off: the rules go first (flush), then the flowtable. */
+	{
+		struct fw_state st;
+		unsigned int changes, flush_at = 0, del_at = 0;
+
+		memset(&st, 0, sizeof(st));
+		st.table = true;
+		st.flowtables = calloc(1, sizeof(char *));
+		st.flowtables[0] = strdup("ft_a");
+		st.n_flowtables = 1;
+		st.chains = calloc(1, sizeof(*st.chains));
+		snprintf(st.chains[0].name, sizeof(st.chains[0].name), "net_a_from");
+		st.chains[0].rules = 3;
+		st.n_chains = 1;
+		nets[0].flowtable = false;
+		fw_batch_init(&b);
+		CU_ASSERT_EQUAL(fw_plan(&spec, &st, &b, &changes, NULL, 0), 0);
+		for (unsigned int i = 0; i < b.n; i++) {
+			if (!strcmp(b.what[i], "flush chain net_a_from"))
+				flush_at = i + 1;
+			if (!strcmp(b.what[i], "delete flowtable ft_a"))
+				del_at = i + 1;
+			CU_ASSERT_PTR_NULL(strstr(b.what[i], "add flowtable"));
+		}
+		CU_ASSERT_TRUE(flush_at > 0 && del_at > flush_at);
+		fw_batch_release(&b);
+		fw_state_release(&st);
+		make_spec();
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "validation messages", test_validate },
 	{ "batch framing and sets", test_batch_frame },
 	{ "rules per mode", test_rules },
 	{ "map elements", test_elements },
+	{ "flowtable", test_flowtable },
 	{ "golden forward batch", test_golden_forward },
 	{ "minimal change plan", test_plan_minimal },
 	CU_TEST_INFO_NULL,
