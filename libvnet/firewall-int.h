@@ -68,6 +68,7 @@ struct fw_batch {
 	size_t len, cap;
 	unsigned int n;        /* messages between BEGIN and END */
 	char **what;           /* what each message does, for error messages */
+	unsigned int n_what;   /* entries of @what allocated (n, or n + 1) */
 	bool ended;
 	int error;             /* -ENOMEM while building, reported at the end */
 };
@@ -156,8 +157,6 @@ void fw_build_network(struct fw_batch *b, const struct vnet_fw_network *n, bool 
 void fw_build_flowtable_delete(struct fw_batch *b, const char *name);
 /* How many rules each chain of @n gets. */
 void fw_network_rule_counts(const struct vnet_fw_network *n, unsigned int counts[FW_NCHAIN_COUNT]);
-/* Drop one network's chains and flowtable (its map elements go separately). */
-void fw_build_network_delete(struct fw_batch *b, const char *name, bool has_flowtable);
 /* Desired elements of every set/map for @spec. */
 int fw_desired_elems(const struct vnet_fw_spec *spec, struct fw_elems out[FW_SET_COUNT]);
 

@@ -693,20 +693,6 @@ void fw_build_network(struct fw_batch *b, const struct vnet_fw_network *n, bool 
 	network_rules(&s, n);
 }
 
-void fw_build_network_delete(struct fw_batch *b, const char *name, bool has_flowtable)
-{
-	struct vnet_fw_network n = { .name = name, .bridge = "" };
-	char chain[FW_CHAIN_NAME_MAX];
-
-	/* Deleting a chain takes its rules along; flowtables only once no rule uses them. */
-	for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
-		fw_chain_name(chain, name, (enum fw_nchain)c);
-		fw_batch_del_chain(b, chain);
-	}
-	if (has_flowtable)
-		build_flowtable(b, &n, false);
-}
-
 void fw_build_flowtable_delete(struct fw_batch *b, const char *name)
 {
 	struct vnet_fw_network n = { .name = name, .bridge = "" };
