@@ -88,10 +88,14 @@ static bool wanted_chain(const struct vnet_fw_spec *spec, const char *chain)
 	return false;
 }
 
-static bool wanted_flowtable(const struct vnet_fw_spec *spec, const char *ft)
+/*
+ * Is flowtable @ft left to its network's rebuild? A managed network's own
+ * flowtable is kept or dropped there (after its rules), never twice.
+ */
+static bool network_flowtable(const struct vnet_fw_spec *spec, const char *ft)
 {
 	for (size_t i = 0; i < spec->n_networks; i++) {
-		if (spec->networks[i].flowtable && !strncmp(ft, "ft_", 3) &&
+		if (spec->networks[i].mode != VNET_FW_OPEN && !strncmp(ft, "ft_", 3) &&
 		    !strcmp(ft + 3, spec->networks[i].name))
 			return true;
 	}
@@ -236,7 +240,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 		(*changes)++;
 	}
 	for (size_t i = 0; i < st->n_flowtables; i++) {
-		if (wanted_flowtable(spec, st->flowtables[i]))
+		if (network_flowtable(spec, st->flowtables[i]))
 			continue;
 		note(why, whylen, "flowtable %s is not wanted", st->flowtables[i]);
 		if (!strncmp(st->flowtables[i], "ft_", 3))

@@ -37,7 +37,8 @@ static void test_flowtable_traffic(void)
 	}
 	/* Turning it off removes the flowtable and keeps traffic flowing. */
 	net.flowtable = false;
-	CU_ASSERT_EQUAL(vnet_fw_apply(ctx, &spec), 0);
+	if (vnet_fw_apply(ctx, &spec) < 0)
+		CU_FAIL(vnet_ctx_errmsg(ctx));
 	CU_ASSERT_NOT_EQUAL(tl_run("nft list flowtable inet vnet ft_a >/dev/null 2>&1"), 0);
 	CU_ASSERT_EQUAL(lab_get(vm, LAB_OUTSIDE_IP, 8000, NULL, 0), 0);
 }

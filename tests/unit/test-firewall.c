@@ -623,8 +623,11 @@ static void test_flowtable(void)
 		for (unsigned int i = 0; i < b.n; i++) {
 			if (!strcmp(b.what[i], "flush chain net_a_from"))
 				flush_at = i + 1;
-			if (!strcmp(b.what[i], "delete flowtable ft_a"))
+			if (!strcmp(b.what[i], "delete flowtable ft_a")) {
+				/* Once: deleting it twice in one batch is refused. */
+				CU_ASSERT_EQUAL(del_at, 0);
 				del_at = i + 1;
+			}
 			CU_ASSERT_PTR_NULL(strstr(b.what[i], "add flowtable"));
 		}
 		CU_ASSERT_TRUE(flush_at > 0 && del_at > flush_at);
