@@ -32,7 +32,23 @@ static void note(char *why, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool skeleton_ok(struct fw_state *st, char *why, size_t whylen)
+/* Do @c's rules have the signatures of the rules @built has for it? */
+static int same_rules(const struct fw_batch *built, const struct fw_chain_state *c)
+{
+	unsigned int n;
+	uint64_t *want;
+	int r;
+
+	r = fw_batch_chain_sigs(built, c->name, &want, &n);
+	if (r < 0)
+		return r;
+	r = n == c->rules && (n == 0 || !memcmp(want, c->sigs, n * sizeof(*want)));
+	free(want);
+	return r;
+}
+
+static bool skeleton_ok(struct fw_state *st, const struct fw_batch *built, char *why,
+			size_t whylen)
 {
 	static const char *const base[] = {
 		FW_CHAIN_FORWARD, FW_CHAIN_INPUT, FW_CHAIN_PREROUTING, FW_CHAIN_OUTPUT,
@@ -60,6 +76,9 @@ static bool skeleton_ok(struct fw_state *st, char *why, size_t whylen)
 		} else if (c->rules != want || strcmp(c->tag, fw_skeleton_tag())) {
 			note(why, whylen, "base chain %s has %u rules (expected %u)%s", base[i],
 			     c->rules, want, strcmp(c->tag, fw_skeleton_tag()) ? " of another layout" : "");
+			ok = false;
+		} else if (st->sigs && built && same_rules(built, c) == 0) {
+			note(why, whylen, "base chain %s has rules that were changed", base[i]);
 			ok = false;
 		}
 	}
@@ -103,8 +122,8 @@ static bool network_flowtable(const struct vnet_fw_spec *spec, const char *ft)
 }
 
 /* 1: rebuild, 0: matches. @fresh is set when none of its chains exist. */
-static int network_differs(struct fw_state *st, const struct vnet_fw_network *n, bool *fresh,
-			   char *why, size_t whylen)
+static int network_differs(struct fw_state *st, const struct vnet_fw_network *n,
+			   const struct fw_batch *built, bool *fresh, char *why, size_t whylen)
 {
 	unsigned int counts[FW_NCHAIN_COUNT];
 	char tag[64], name[FW_CHAIN_NAME_MAX], ft[FW_CHAIN_NAME_MAX + 4];
@@ -127,6 +146,10 @@ static int network_differs(struct fw_state *st, const struct vnet_fw_network *n,
 			differs = 1;
 		} else if (c == FW_NCHAIN_FROM && strcmp(cs->tag, tag)) {
 			note(why, whylen, "network '%s': chain %s was built from other settings",
+			     n->name, name);
+			differs = 1;
+		} else if (st->sigs && built && same_rules(built, cs) == 0) {
+			note(why, whylen, "network '%s': chain %s has rules that were changed",
 			     n->name, name);
 			differs = 1;
 		}
@@ -198,8 +221,10 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	    unsigned int *changes, char *why, size_t whylen)
 {
 	struct fw_elems want[FW_SET_COUNT];
+	struct fw_batch ref;
 	int r;
 
+	memset(&ref, 0, sizeof(ref));
 	*changes = 0;
 	if (why && whylen)
 		why[0] = '\0';
@@ -208,7 +233,17 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	if (r < 0)
 		goto out;
 
-	if (!skeleton_ok(st, why, whylen)) {
+	/* What the kernel should hold, built once to compare rule by rule. */
+	if (st->sigs) {
+		fw_batch_init(&ref);
+		fw_build_skeleton(&ref, true);
+		for (size_t i = 0; i < spec->n_networks; i++)
+			fw_build_network(&ref, &spec->networks[i], true, false);
+		r = fw_batch_end(&ref);
+		if (r < 0)
+			goto out;
+	}
+	if (!skeleton_ok(st, st->sigs ? &ref : NULL, why, whylen)) {
 		fw_build_skeleton(b, !st->table);
 		(*changes)++;
 	}
@@ -219,7 +254,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 
 		if (n->mode == VNET_FW_OPEN)
 			continue;
-		if (!network_differs(st, n, &fresh, why, whylen))
+		if (!network_differs(st, n, st->sigs ? &ref : NULL, &fresh, why, whylen))
 			continue;
 		(*changes)++;
 		snprintf(ft, sizeof(ft), "ft_%s", n->name);
@@ -249,6 +284,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	}
 	r = b->error;
 out:
+	fw_batch_release(&ref);
 	for (int s = 0; s < FW_SET_COUNT; s++)
 		fw_elems_release(&want[s]);
 	return r;

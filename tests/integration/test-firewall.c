@@ -353,6 +353,15 @@ static void test_drift_and_monitor(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "net_a_to"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "fwd4any"));
 
+	/* A rule replaced in place (same count) is drift too. */
+	CU_ASSERT_EQUAL(tl_run("h=$(nft -a -j list chain inet vnet net_a_in | jq '[.nftables[].rule.handle | select(. != null)][0]') && "
+			       "nft replace rule inet vnet net_a_in handle $h udp dport 68 accept"), 0);
+	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &spec, &matches), 0);
+	CU_ASSERT_FALSE(matches);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "net_a_in has rules that were changed"));
+	CU_ASSERT_EQUAL(vnet_fw_monitor_read(mon, &touched), 0);
+	CU_ASSERT_TRUE(touched);
+
 	/* A change to another table does not count. */
 	CU_ASSERT_EQUAL(tl_run("nft add table inet other && nft delete table inet other"), 0);
 	CU_ASSERT_EQUAL(vnet_fw_monitor_read(mon, &touched), 0);

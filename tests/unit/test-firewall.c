@@ -559,6 +559,38 @@ static void test_plan_minimal(void)
 	}
 	fw_state_release(&st);
 
+	/* With rule signatures: equal ones match, a changed one rebuilds that network only. */
+	state_of(&spec, &st);
+	{
+		struct fw_batch ref;
+
+		fw_batch_init(&ref);
+		fw_build_skeleton(&ref, true);
+		for (size_t i = 0; i < spec.n_networks; i++)
+			fw_build_network(&ref, &spec.networks[i], true, false);
+		CU_ASSERT_EQUAL(fw_batch_end(&ref), 0);
+		for (size_t i = 0; i < st.n_chains; i++) {
+			unsigned int n;
+
+			CU_ASSERT_EQUAL(fw_batch_chain_sigs(&ref, st.chains[i].name, &st.chains[i].sigs, &n), 0);
+			CU_ASSERT_EQUAL(n, st.chains[i].rules);
+		}
+		fw_batch_release(&ref);
+	}
+	st.sigs = true;
+	fw_batch_init(&b);
+	CU_ASSERT_EQUAL(fw_plan(&spec, &st, &b, &changes, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(changes, 0);
+	fw_batch_release(&b);
+	fw_state_chain(&st, "net_b_to")->sigs[0] ^= 1;
+	fw_batch_init(&b);
+	CU_ASSERT_EQUAL(fw_plan(&spec, &st, &b, &changes, why, sizeof(why)), 0);
+	CU_ASSERT_STRING_EQUAL(why, "network 'b': chain net_b_to has rules that were changed");
+	for (unsigned int i = 0; i < b.n; i++)
+		CU_ASSERT_PTR_NULL(strstr(b.what[i], "net_a"));
+	fw_batch_release(&b);
+	fw_state_release(&st);
+
 	/* Someone flushed a's from chain: only a is rebuilt. */
 	state_of(&spec, &st);
 	fw_state_chain(&st, "net_a_from")->rules = 0;
