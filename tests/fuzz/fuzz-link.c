@@ -49,13 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (info.u.vxlan.has_remote)
 					check_prefix(&info.u.vxlan.remote);
 			}
-			/*
-			 * Known bug (crashes/link/tun-without-info-data): a "tun"
-			 * without IFLA_INFO_DATA is taken for a tap whose fields were
-			 * never read (owner and group 0, no queues).
-			 */
-			if (info.kind == VNET_LINK_TAP &&
-			    !fuzz_known_bug(info.u.tap.queues == 0 && !info.u.tap.multi_queue))
+			/* crashes/link/tun-without-info-data: a tap always has its queues read. */
+			if (info.kind == VNET_LINK_TAP)
 				fuzz_assert(info.u.tap.queues >= 1 || info.u.tap.multi_queue);
 		}
 	}
