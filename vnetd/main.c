@@ -25,6 +25,8 @@ static void usage(FILE *f)
 		"Keeps vnet's virtual networks as their definitions say.\n\n"
 		"  -f, --foreground       log to stderr instead of syslog\n"
 		"  -s, --socket PATH      control socket (default /run/vnet/vnetd.sock)\n"
+		"      --socket-mode MODE its permissions (default 0660, owner root, group vnet);\n"
+		"                         0666 lets every user read (list, get, events)\n"
 		"  -c, --config-dir DIR   network definitions (default /etc/vnet)\n"
 		"  -r, --run-dir DIR      runtime state (default /run/vnet)\n"
 		"      --state-dir DIR    persistent state (default /var/lib/vnet)\n"
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "config-dir", required_argument, NULL, 'c' },
 		{ "run-dir", required_argument, NULL, 'r' },
 		{ "state-dir", required_argument, NULL, 'S' },
@@ -89,6 +92,8 @@ int main(int argc, char **argv)
 	int level = LOG_INFO, c, r;
 	sigset_t mask;
 
+	d.socket_mode = 0660;
+
 	while ((c = getopt_long(argc, argv, "fs:c:r:l:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -97,6 +102,17 @@ int main(int argc, char **argv)
 		case 's':
 			socket_path = optarg;
 			break;
+		case 'm': {
+			char *end;
+			unsigned long m = strtoul(optarg, &end, 8);
+
+			if (*optarg == '\0' || *end || m > 0777) {
+				fprintf(stderr, "vnetd: socket mode '%s' is not an octal mode such as 0660\n", optarg);
+				return 2;
+			}
+			d.socket_mode = m;
+			break;
+		}
 		case 'c':
 			config_dir = optarg;
 			break;

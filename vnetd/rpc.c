@@ -538,7 +538,7 @@ int rpc_listen(struct vnetd *d)
 	}
 	if (chown(d->socket_path, 0, s->have_vnet_gid ? s->vnet_gid : 0) < 0)
 		log_warn("chown %s: %s, ignoring", d->socket_path, strerror(errno));
-	if (chmod(d->socket_path, 0660) < 0)
+	if (chmod(d->socket_path, d->socket_mode) < 0)
 		log_warn("chmod %s: %s, ignoring", d->socket_path, strerror(errno));
 	if (listen(fd, 128) < 0) {
 		r = -errno;
@@ -550,7 +550,8 @@ listen:
 	r = sd_event_add_io(d->event, &s->src, fd, EPOLLIN, listen_io, d);
 	if (r < 0)
 		return r;
-	log_info("listening on %s (group %s)", d->socket_path, s->have_vnet_gid ? "vnet" : "root");
+	log_info("listening on %s (mode %04o, group %s)", d->socket_path, (unsigned)d->socket_mode,
+		 s->have_vnet_gid ? "vnet" : "root");
 	return 0;
 fail:
 	close(fd);

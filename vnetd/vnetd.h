@@ -28,6 +28,7 @@ struct vnetd {
 
 	/* options */
 	char *socket_path;
+	mode_t socket_mode;            /* 0660 unless --socket-mode */
 	char *config_dir;
 	char *run_dir;
 	char *state_dir;
