@@ -18,6 +18,8 @@ extern "C" {
 #endif
 
 #define VNET_FW_TABLE "vnet"
+/* The most ports one forward's range may cover (each port is one map element). */
+#define VNET_FW_RANGE_MAX 1024
 
 enum vnet_fw_mode {
 	VNET_FW_NAT = 0,  /* masquerade out, inbound only established/related or DNAT'd */

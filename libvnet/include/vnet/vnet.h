@@ -15,5 +15,6 @@
 #include <vnet/link.h>
 #include <vnet/addr.h>
 #include <vnet/sysctl.h>
+#include <vnet/firewall.h>
 
 #endif

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Inside the firewall: a batch of nftables messages built apart from any
+ * socket (so unit tests can read it back), the rules each network needs, the
+ * map elements of port forwards, and the state of the table read back from
+ * the kernel. Never installed.
+ */
+#ifndef VNET_FIREWALL_INT_H
+#define VNET_FIREWALL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <vnet/firewall.h>
+
+#include "internal.h"
+
+struct nlmsghdr;
+struct nftnl_rule;
+
+#define NFTNL_UDATA_COMMENT_MAX 128
+
+/* Names inside table inet vnet. */
+#define FW_CHAIN_FORWARD "forward"
+#define FW_CHAIN_INPUT "input"
+#define FW_CHAIN_PREROUTING "prerouting"
+#define FW_CHAIN_OUTPUT "output"
+#define FW_CHAIN_POSTROUTING "postrouting"
+
+/* The skeleton's sets and maps, in the order they are created. */
+enum fw_set {
+	FW_SET_FROM_IF,   /* iifname : jump net_X_from (forward) */
+	FW_SET_TO_IF,     /* oifname : jump net_X_to (forward) */
+	FW_SET_IN_IF,     /* iifname : jump net_X_in (input) */
+	FW_SET_POST_IF,   /* iifname : jump net_X_post (postrouting) */
+	FW_SET_BRIDGES,   /* every managed bridge */
+	FW_SET_NONROUTED, /* bridges of networks that are not routed */
+	FW_SET_FWD4,      /* l4proto . ip daddr . dport : ip addr . port */
+	FW_SET_FWD4ANY,   /* l4proto . dport : ip addr . port */
+	FW_SET_FWD6,
+	FW_SET_FWD6ANY,
+	FW_SET_COUNT,
+};
+
+extern const char *const fw_set_names[FW_SET_COUNT];
+
+/* Per-network chains: net_<name>_<suffix>. */
+enum fw_nchain {
+	FW_NCHAIN_FROM,   /* forward, packets coming in from the bridge */
+	FW_NCHAIN_TO,     /* forward, packets leaving through the bridge */
+	FW_NCHAIN_IN,     /* input from the bridge (DHCP/DNS) */
+	FW_NCHAIN_POST,   /* postrouting of packets that came from the bridge */
+	FW_NCHAIN_COUNT,
+};
+
+extern const char *const fw_nchain_suffix[FW_NCHAIN_COUNT];
+
+/* Longest network name: chain names stay short enough to read. */
+#define FW_NAME_MAX 64
+#define FW_CHAIN_NAME_MAX (FW_NAME_MAX + 16)
+/* Ports a single forward's range may cover; each port is one map element. */
+#define FW_RANGE_MAX VNET_FW_RANGE_MAX
+
+/* ---- batch (firewall-batch.c) ---- */
+
+struct fw_batch {
+	char *buf;
+	size_t len, cap;
+	unsigned int n;        /* messages between BEGIN and END */
+	char **what;           /* what each message does, for error messages */
+	bool ended;
+	int error;             /* -ENOMEM while building, reported at the end */
+};
+
+void fw_batch_init(struct fw_batch *b);
+void fw_batch_release(struct fw_batch *b);
+/* Room for a message of up to @size bytes; returns its start or NULL. */
+struct nlmsghdr *fw_batch_msg(struct fw_batch *b, uint16_t type, uint16_t family,
+			      uint16_t flags, size_t size, const char *fmt, ...) VNET_PRINTF(6, 7);
+/* Account the message just built at the end of the buffer. */
+void fw_batch_commit(struct fw_batch *b, struct nlmsghdr *nlh);
+/* Close the batch with NFNL_MSG_BATCH_END (BEGIN is written by init). */
+int fw_batch_end(struct fw_batch *b);
+/* Iterate the messages (BEGIN and END included). */
+const struct nlmsghdr *fw_batch_first(const struct fw_batch *b);
+const struct nlmsghdr *fw_batch_next(const struct fw_batch *b, const struct nlmsghdr *nlh);
+
+/*
+ * fw_batch_send - send the batch over the context's NETLINK_NETFILTER socket
+ * and read one ack per message. The first refusal is returned with the
+ * kernel's text prefixed by what the message did.
+ */
+int fw_batch_send(struct vnet_ctx *ctx, struct fw_batch *b);
+
+/* Message helpers used by the builders. */
+void fw_batch_rule(struct fw_batch *b, struct nftnl_rule *r, const char *chain);
+void fw_batch_flush_chain(struct fw_batch *b, const char *chain);
+void fw_batch_del_chain(struct fw_batch *b, const char *chain);
+
+/* ---- map/set elements (firewall-forward.c) ---- */
+
+#define FW_KEY_MAX 24
+#define FW_DATA_MAX 20
+
+struct fw_elem {
+	uint8_t key[FW_KEY_MAX];
+	uint8_t data[FW_DATA_MAX];
+	uint8_t klen, dlen;
+	char chain[FW_CHAIN_NAME_MAX]; /* verdict maps: jump target */
+	char comment[FW_NAME_MAX + 1]; /* forwards: the network's name */
+};
+
+struct fw_elems {
+	struct fw_elem *v;
+	size_t n, cap;
+};
+
+int fw_elems_push(struct fw_elems *e, const struct fw_elem *x);
+void fw_elems_release(struct fw_elems *e);
+void fw_elems_sort(struct fw_elems *e);
+/* Keys equal and values equal (chain or data). */
+bool fw_elem_same(const struct fw_elem *a, const struct fw_elem *b);
+int fw_elem_keycmp(const struct fw_elem *a, const struct fw_elem *b);
+
+/* The map (FW_SET_FWD*) one forward lives in, and its elements (one per port). */
+enum fw_set fw_forward_set(const struct vnet_fw_forward *f);
+int fw_forward_elems(const char *network, const struct vnet_fw_forward *f, struct fw_elems *out);
+/* "tcp 192.0.2.1:8080-8090 -> 10.0.0.2:80" */
+void fw_forward_format(const struct vnet_fw_forward *f, char *buf, size_t len);
+/* A readable form of one element of @set, for drift messages. */
+void fw_elem_format(enum fw_set set, const struct fw_elem *e, char *buf, size_t len);
+
+/* Add (NEWSETELEM) or delete (DELSETELEM) elements, chunked to fit netlink attributes. */
+void fw_batch_elems(struct fw_batch *b, bool add, enum fw_set set, const struct fw_elem *v, size_t n);
+
+/* ---- rules (firewall-rules.c) ---- */
+
+/* Create the table, the sets and maps and the base chains with their rules. */
+void fw_build_skeleton(struct fw_batch *b, bool create_table);
+/* The number of rules of each base chain, and the layout tag on its first rule. */
+unsigned int fw_skeleton_rule_count(const char *chain);
+const char *fw_skeleton_tag(void);
+
+/* net_<name>_<suffix> */
+void fw_chain_name(char *buf, const char *network, enum fw_nchain c);
+
+/* The fingerprint of everything a network's chains are built from. */
+void fw_network_tag(const struct vnet_fw_network *n, char *buf, size_t len);
+/*
+ * Chains + rules (+ flowtable) of one network. @fresh: none of its chains
+ * exist (nothing to flush); @drop_flowtable: delete its old flowtable first.
+ */
+void fw_build_network(struct fw_batch *b, const struct vnet_fw_network *n, bool fresh,
+		      bool drop_flowtable);
+/* Delete flowtable ft_<name> (no rule may use it by then). */
+void fw_build_flowtable_delete(struct fw_batch *b, const char *name);
+/* How many rules each chain of @n gets. */
+void fw_network_rule_counts(const struct vnet_fw_network *n, unsigned int counts[FW_NCHAIN_COUNT]);
+/* Drop one network's chains and flowtable (its map elements go separately). */
+void fw_build_network_delete(struct fw_batch *b, const char *name, bool has_flowtable);
+/* Desired elements of every set/map for @spec. */
+int fw_desired_elems(const struct vnet_fw_spec *spec, struct fw_elems out[FW_SET_COUNT]);
+
+/* ---- validation (firewall-validate.c) ---- */
+
+int fw_validate_network(const struct vnet_fw_network *n, struct vnet_error *err);
+int fw_validate_forward(const struct vnet_fw_network *n, const struct vnet_fw_forward *f,
+			size_t index, struct vnet_error *err);
+
+/* ---- the table as the kernel has it (firewall-state.c) ---- */
+
+struct fw_chain_state {
+	char name[FW_CHAIN_NAME_MAX + 16];
+	bool base;
+	unsigned int rules;
+	char tag[NFTNL_UDATA_COMMENT_MAX + 1]; /* comment of the first rule */
+};
+
+struct fw_state {
+	bool table;
+	struct fw_chain_state *chains;
+	size_t n_chains;
+	bool sets[FW_SET_COUNT];
+	struct fw_elems elems[FW_SET_COUNT];
+	char **flowtables;
+	size_t n_flowtables;
+};
+
+int fw_state_read(struct vnet_ctx *ctx, struct fw_state *st);
+void fw_state_release(struct fw_state *st);
+struct fw_chain_state *fw_state_chain(struct fw_state *st, const char *name);
+bool fw_state_has_flowtable(const struct fw_state *st, const char *name);
+
+/* ---- plan (firewall.c): what apply would send, given the state ---- */
+
+/*
+ * fw_plan - append to @b what makes @st match @spec; @changes counts what
+ * differs (0: nothing to send). @why (may be NULL) gets the first differences.
+ */
+int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
+	    unsigned int *changes, char *why, size_t whylen);
+
+
+#endif

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Apply: read table inet vnet back, work out the smallest change that makes
+ * it match the spec (only the chains of networks whose fingerprint or rule
+ * counts differ are rebuilt; map elements are added and removed one by one)
+ * and send that as one batch. A network that did not change is not touched.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "firewall-int.h"
+
+static void note(char *why, size_t len, const char *fmt, ...) VNET_PRINTF(3, 4);
+static void note(char *why, size_t len, const char *fmt, ...)
+{
+	size_t used;
+	va_list ap;
+
+	if (!why || !len)
+		return;
+	used = strlen(why);
+	if (used + 8 >= len)
+		return;
+	if (used)
+		used += (size_t)snprintf(why + used, len - used, "; ");
+	va_start(ap, fmt);
+	vsnprintf(why + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+static bool skeleton_ok(struct fw_state *st, char *why, size_t whylen)
+{
+	static const char *const base[] = {
+		FW_CHAIN_FORWARD, FW_CHAIN_INPUT, FW_CHAIN_PREROUTING, FW_CHAIN_OUTPUT,
+		FW_CHAIN_POSTROUTING,
+	};
+	bool ok = true;
+
+	if (!st->table) {
+		note(why, whylen, "table inet %s does not exist", VNET_FW_TABLE);
+		return false;
+	}
+	for (int i = 0; i < FW_SET_COUNT; i++) {
+		if (!st->sets[i]) {
+			note(why, whylen, "map/set %s is missing", fw_set_names[i]);
+			ok = false;
+		}
+	}
+	for (size_t i = 0; i < VNET_ARRAY_SIZE(base); i++) {
+		struct fw_chain_state *c = fw_state_chain(st, base[i]);
+		unsigned int want = fw_skeleton_rule_count(base[i]);
+
+		if (!c || !c->base) {
+			note(why, whylen, "base chain %s is missing", base[i]);
+			ok = false;
+		} else if (c->rules != want || strcmp(c->tag, fw_skeleton_tag())) {
+			note(why, whylen, "base chain %s has %u rules (expected %u)%s", base[i],
+			     c->rules, want, strcmp(c->tag, fw_skeleton_tag()) ? " of another layout" : "");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static bool is_base(const char *name)
+{
+	return fw_skeleton_rule_count(name) > 0;
+}
+
+/* Is @chain one of the chains @spec wants? */
+static bool wanted_chain(const struct vnet_fw_spec *spec, const char *chain)
+{
+	char name[FW_CHAIN_NAME_MAX];
+
+	for (size_t i = 0; i < spec->n_networks; i++) {
+		if (spec->networks[i].mode == VNET_FW_OPEN)
+			continue;
+		for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
+			fw_chain_name(name, spec->networks[i].name, (enum fw_nchain)c);
+			if (!strcmp(name, chain))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool wanted_flowtable(const struct vnet_fw_spec *spec, const char *ft)
+{
+	for (size_t i = 0; i < spec->n_networks; i++) {
+		if (spec->networks[i].flowtable && !strncmp(ft, "ft_", 3) &&
+		    !strcmp(ft + 3, spec->networks[i].name))
+			return true;
+	}
+	return false;
+}
+
+/* 1: rebuild, 0: matches. @fresh is set when none of its chains exist. */
+static int network_differs(struct fw_state *st, const struct vnet_fw_network *n, bool *fresh,
+			   char *why, size_t whylen)
+{
+	unsigned int counts[FW_NCHAIN_COUNT];
+	char tag[64], name[FW_CHAIN_NAME_MAX], ft[FW_CHAIN_NAME_MAX + 4];
+	int missing = 0, differs = 0;
+
+	fw_network_rule_counts(n, counts);
+	fw_network_tag(n, tag, sizeof(tag));
+	for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
+		struct fw_chain_state *cs;
+
+		fw_chain_name(name, n->name, (enum fw_nchain)c);
+		cs = fw_state_chain(st, name);
+		if (!cs) {
+			missing++;
+			continue;
+		}
+		if (cs->rules != counts[c]) {
+			note(why, whylen, "network '%s': chain %s has %u rules, expected %u",
+			     n->name, name, cs->rules, counts[c]);
+			differs = 1;
+		} else if (c == FW_NCHAIN_FROM && strcmp(cs->tag, tag)) {
+			note(why, whylen, "network '%s': chain %s was built from other settings",
+			     n->name, name);
+			differs = 1;
+		}
+	}
+	*fresh = missing == FW_NCHAIN_COUNT;
+	if (*fresh) {
+		note(why, whylen, "network '%s': its chains are missing", n->name);
+		return 1;
+	}
+	if (missing) {
+		note(why, whylen, "network '%s': %d of its chains are missing", n->name, missing);
+		differs = 1;
+	}
+	snprintf(ft, sizeof(ft), "ft_%s", n->name);
+	if (n->flowtable != fw_state_has_flowtable(st, ft)) {
+		note(why, whylen, "network '%s': flowtable %s is %s", n->name, ft,
+		     n->flowtable ? "missing" : "unexpected");
+		differs = 1;
+	}
+	return differs;
+}
+
+static void diff_elems(struct fw_batch *b, enum fw_set set, const struct fw_elems *want,
+		       const struct fw_elems *have, bool add, unsigned int *changes,
+		       char *why, size_t whylen)
+{
+	struct fw_elems out = { 0 };
+	size_t i = 0, j = 0, missing = 0, extra = 0;
+	char first[160] = "";
+
+	/* Both sorted by key: a merge finds what to delete (add=false) or add (add=true). */
+	while (i < want->n || j < have->n) {
+		int c = i == want->n ? 1 : j == have->n ? -1 : fw_elem_keycmp(&want->v[i], &have->v[j]);
+
+		if (c == 0) {
+			if (!fw_elem_same(&want->v[i], &have->v[j])) {
+				if (fw_elems_push(&out, add ? &want->v[i] : &have->v[j]) < 0)
+					b->error = -ENOMEM;
+				if (!missing++ && !first[0])
+					fw_elem_format(set, &want->v[i], first, sizeof(first));
+			}
+			i++;
+			j++;
+		} else if (c < 0) {
+			if (add && fw_elems_push(&out, &want->v[i]) < 0)
+				b->error = -ENOMEM;
+			if (!missing++ && !first[0])
+				fw_elem_format(set, &want->v[i], first, sizeof(first));
+			i++;
+		} else {
+			if (!add && fw_elems_push(&out, &have->v[j]) < 0)
+				b->error = -ENOMEM;
+			if (!extra++ && !first[0])
+				fw_elem_format(set, &have->v[j], first, sizeof(first));
+			j++;
+		}
+	}
+	if (out.n) {
+		fw_batch_elems(b, add, set, out.v, out.n);
+		(*changes)++;
+	}
+	if (!add && (missing || extra))
+		note(why, whylen, "%s: %zu elements missing or different, %zu unexpected (e.g. %s)",
+		     fw_set_names[set], missing, extra, first);
+	fw_elems_release(&out);
+}
+
+int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
+	    unsigned int *changes, char *why, size_t whylen)
+{
+	struct fw_elems want[FW_SET_COUNT];
+	int r;
+
+	*changes = 0;
+	if (why && whylen)
+		why[0] = '\0';
+	memset(want, 0, sizeof(want));
+	r = fw_desired_elems(spec, want);
+	if (r < 0)
+		goto out;
+
+	if (!skeleton_ok(st, why, whylen)) {
+		fw_build_skeleton(b, !st->table);
+		(*changes)++;
+	}
+	for (size_t i = 0; i < spec->n_networks; i++) {
+		const struct vnet_fw_network *n = &spec->networks[i];
+		char ft[FW_CHAIN_NAME_MAX + 4];
+		bool fresh;
+
+		if (n->mode == VNET_FW_OPEN)
+			continue;
+		if (!network_differs(st, n, &fresh, why, whylen))
+			continue;
+		(*changes)++;
+		snprintf(ft, sizeof(ft), "ft_%s", n->name);
+		fw_build_network(b, n, fresh, fw_state_has_flowtable(st, ft));
+	}
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		diff_elems(b, (enum fw_set)s, &want[s], &st->elems[s], false, changes, why, whylen);
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		diff_elems(b, (enum fw_set)s, &want[s], &st->elems[s], true, changes, NULL, 0);
+	/* Chains of networks that are gone (their map elements were deleted above). */
+	for (size_t i = 0; i < st->n_chains; i++) {
+		const char *name = st->chains[i].name;
+
+		if (is_base(name) || wanted_chain(spec, name))
+			continue;
+		note(why, whylen, "chain %s is not wanted", name);
+		fw_batch_del_chain(b, name);
+		(*changes)++;
+	}
+	for (size_t i = 0; i < st->n_flowtables; i++) {
+		if (wanted_flowtable(spec, st->flowtables[i]))
+			continue;
+		note(why, whylen, "flowtable %s is not wanted", st->flowtables[i]);
+		if (!strncmp(st->flowtables[i], "ft_", 3))
+			fw_build_flowtable_delete(b, st->flowtables[i] + 3);
+		(*changes)++;
+	}
+	r = b->error;
+out:
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		fw_elems_release(&want[s]);
+	return r;
+}
+
+VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
+{
+	struct fw_state st;
+	struct fw_batch b;
+	unsigned int changes;
+	int r;
+
+	vnet_ctx_clear_error(ctx);
+	r = vnet_fw_validate(spec, &ctx->err);
+	if (r < 0)
+		return r;
+	r = fw_state_read(ctx, &st);
+	if (r < 0)
+		return r;
+	fw_batch_init(&b);
+	r = fw_plan(spec, &st, &b, &changes, NULL, 0);
+	if (r < 0)
+		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
+	else if (changes)
+		r = fw_batch_send(ctx, &b);
+	fw_batch_release(&b);
+	fw_state_release(&st);
+	return r;
+}
+
+VNET_EXPORT int vnet_fw_delete(struct vnet_ctx *ctx)
+{
+	struct nftnl_table *t;
+	struct nlmsghdr *nlh;
+	struct fw_batch b;
+	int r;
+
+	vnet_ctx_clear_error(ctx);
+	t = nftnl_table_alloc();
+	if (!t)
+		return vnet_ctx_fail(ctx, -ENOMEM, "out of memory");
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, VNET_FW_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	fw_batch_init(&b);
+	nlh = fw_batch_msg(&b, NFT_MSG_DELTABLE, NFPROTO_INET, 0, 256, "delete table inet %s",
+			   VNET_FW_TABLE);
+	if (nlh) {
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		fw_batch_commit(&b, nlh);
+	}
+	nftnl_table_free(t);
+	r = fw_batch_send(ctx, &b);
+	fw_batch_release(&b);
+	if (r == -ENOENT) {
+		ctx->err.msg[0] = '\0';
+		r = 0;
+	}
+	return r;
+}
