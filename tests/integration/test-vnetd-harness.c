@@ -51,6 +51,38 @@ static const char *vnetd_path(void)
 	return path;
 }
 
+/* Daemons still running when the test exits (a failed assertion) die with it. */
+static pid_t running[8];
+
+static void kill_running(void)
+{
+	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++)
+		if (running[i] > 0) {
+			kill(running[i], SIGKILL);
+			waitpid(running[i], NULL, 0);
+		}
+}
+
+static void track(pid_t pid, bool add)
+{
+	static bool registered;
+
+	if (!registered) {
+		atexit(kill_running);
+		registered = true;
+	}
+	for (size_t i = 0; i < sizeof(running) / sizeof(running[0]); i++) {
+		if (add && running[i] <= 0) {
+			running[i] = pid;
+			return;
+		}
+		if (!add && running[i] == pid) {
+			running[i] = 0;
+			return;
+		}
+	}
+}
+
 bool vd_start(struct vd *vd)
 {
 	char cmd[2048];
@@ -58,7 +90,7 @@ bool vd_start(struct vd *vd)
 
 	snprintf(cmd, sizeof(cmd),
 		 "exec %s --foreground --log-level debug --socket %s --config-dir %s/etc "
-		 "--run-dir %s/run --state-dir %s/state %s 2>>%s",
+		 "--run-dir %s/run --state-dir %s/state %s >>%s 2>&1",
 		 vnetd_path(), vd->sock, vd->dir, vd->dir, vd->dir,
 		 vd->extra_args ? vd->extra_args : "", vd->log);
 	vd->pid = fork();
@@ -68,6 +100,7 @@ bool vd_start(struct vd *vd)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	track(vd->pid, true);
 	for (i = 0; i < 200; i++) {
 		struct vc *c = vc_connect(vd->sock);
 		int st;
@@ -77,6 +110,7 @@ bool vd_start(struct vd *vd)
 			return true;
 		}
 		if (waitpid(vd->pid, &st, WNOHANG) == vd->pid) {
+			track(vd->pid, false);
 			vd->pid = 0;
 			vd_dump_log(vd);
 			return false;
@@ -95,6 +129,7 @@ int vd_stop(struct vd *vd, int sig)
 		return -1;
 	kill(vd->pid, sig);
 	waitpid(vd->pid, &st, 0);
+	track(vd->pid, false);
 	vd->pid = 0;
 	return st;
 }
