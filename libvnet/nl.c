@@ -209,7 +209,8 @@ int vnet_nl_talk(struct vnet_ctx *ctx, struct vnet_nl *nl, struct nlmsghdr *req,
 {
 	struct talk t = { .ctx = ctx, .cb = cb, .data = data };
 
-	if (!(req->nlmsg_flags & NLM_F_DUMP))
+	/* NLM_F_DUMP is two bits; NLM_F_EXCL alone shares one of them. */
+	if ((req->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 		req->nlmsg_flags |= NLM_F_ACK;
 	req->nlmsg_seq = vnet_nl_seq(ctx);
 	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)

@@ -60,6 +60,13 @@ struct vnet_bridge_spec {
 };
 
 void vnet_bridge_spec_init(struct vnet_bridge_spec *spec, const char *name);
+
+/**
+ * vnet_bridge_ensure - create the bridge, or change one that exists in place
+ *
+ * -EEXIST (with a message) when a link of that name is not a bridge;
+ * -EOPNOTSUPP when vlan_filtering is asked of a kernel without it.
+ */
 int vnet_bridge_ensure(struct vnet_ctx *ctx, const struct vnet_bridge_spec *spec);
 
 /* ---- tap ------------------------------------------------------------- */
@@ -102,6 +109,12 @@ struct vnet_veth_spec {
 };
 
 void vnet_veth_spec_init(struct vnet_veth_spec *spec, const char *name, const char *peer);
+
+/**
+ * vnet_veth_ensure - create the pair (the peer straight in peer_netns), or
+ * bring the MACs and MTU of an existing pair in line. -EEXIST when a link of
+ * that name exists but is not a veth, or its peer is not @spec->peer.
+ */
 int vnet_veth_ensure(struct vnet_ctx *ctx, const struct vnet_veth_spec *spec);
 
 /* ---- vlan ------------------------------------------------------------ */
@@ -121,6 +134,14 @@ struct vnet_vlan_spec {
 
 void vnet_vlan_spec_init(struct vnet_vlan_spec *spec, const char *name,
 			 const char *parent, uint16_t id);
+
+/**
+ * vnet_vlan_ensure - create the VLAN link, or fix the MTU of one that exists
+ *
+ * Parent, id and protocol cannot change: -EEXIST when an existing link
+ * differs. -ENODEV when the parent does not exist; -EOPNOTSUPP when the
+ * kernel has no 802.1Q support.
+ */
 int vnet_vlan_ensure(struct vnet_ctx *ctx, const struct vnet_vlan_spec *spec);
 
 /* ---- vxlan ----------------------------------------------------------- */
@@ -143,6 +164,13 @@ struct vnet_vxlan_spec {
 };
 
 void vnet_vxlan_spec_init(struct vnet_vxlan_spec *spec, const char *name, uint32_t vni);
+
+/**
+ * vnet_vxlan_ensure - create the VXLAN device, or change one that exists
+ *
+ * What the kernel cannot change in place (the VNI, the port) is refused
+ * with the kernel's own message; delete and recreate instead.
+ */
 int vnet_vxlan_ensure(struct vnet_ctx *ctx, const struct vnet_vxlan_spec *spec);
 
 /* ---- any link -------------------------------------------------------- */
@@ -173,7 +201,7 @@ struct vnet_link_info {
 		struct {
 			bool persistent, multi_queue, vnet_hdr;
 			int64_t owner, group;  /* -1: none */
-			unsigned queues;
+			unsigned queues;       /* 1 for a single-queue tap; attached queues of a multi-queue one */
 		} tap;
 		struct {
 			uint16_t id;
