@@ -147,6 +147,17 @@ static int parse_candidate(struct rpc_call *call, struct json_object *obj, struc
 				goto fail;
 			}
 	}
+	/* the firewall's own rules (range sizes, targets) say the last word */
+	{
+		struct vnet_fw_network fw;
+		struct vnet_prefix subnets[2];
+		struct vnet_fw_spec spec = { &fw, 1 };
+
+		network_fw(*ret, &fw, subnets);
+		r = vnet_fw_validate(&spec, &call->err);
+		if (r < 0)
+			goto fail;
+	}
 	r = network_check_host(d, *ret, false, &call->err);
 	if (r < 0)
 		goto fail;
@@ -417,6 +428,18 @@ static int m_forward_add(struct rpc_call *call)
 	r = network_forward_append(net, &fwd);
 	if (r < 0)
 		return fail(call, r, "network '%s' has too many forwards", net->name);
+	{
+		struct vnet_fw_network fw;
+		struct vnet_prefix subnets[2];
+		struct vnet_fw_spec spec = { &fw, 1 };
+
+		network_fw(net, &fw, subnets);
+		r = vnet_fw_validate(&spec, &call->err);
+		if (r < 0) {
+			network_forward_delete(net, net->n_forwards - 1);
+			return r;
+		}
+	}
 	if (net->active) {
 		struct vnet_fw_network fw;
 		struct vnet_prefix subnets[2];

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -117,7 +118,9 @@ static int ensure_addresses(struct vnetd *d, const char *dev, const struct vnet_
 	for (size_t i = 0; i < n_want; i++) {
 		if (has_prefix(have, n_have, &want[i]))
 			continue;
-		r = vnet_addr_add(d->ctx, dev, &want[i]);
+		/* no DAD: the gateway must answer at once, and it is ours by definition */
+		r = vnet_addr_add_flags(d->ctx, dev, &want[i],
+					want[i].family == AF_INET6 ? IFA_F_NODAD : 0);
 		if (r < 0) {
 			lib_fail(d, r, err, "adding %s to '%s'", vnet_prefix_format(&want[i], true, buf), dev);
 			goto out;
