@@ -22,6 +22,8 @@
 
 #define RPC_LINE_MAX (1024 * 1024)
 #define RPC_OUT_MAX (16 * 1024 * 1024)
+/* a client whose answers back up this far is not read until it catches up */
+#define RPC_OUT_PAUSE (256 * 1024)
 #define RPC_READ_CHUNK 65536
 #define RPC_CLIENTS_MAX 1024
 
@@ -46,6 +48,7 @@ struct rpc_client {
 	bool may_write;
 	bool subscribed;
 	bool closing;              /* drop once the output is flushed */
+	bool eof;                  /* the peer sent all it will send */
 	bool dead;                 /* drop from the loop, never mid-call */
 	struct rpc_client *next;
 };
@@ -111,9 +114,14 @@ static void client_kill(struct rpc_client *c)
 		sd_event_source_set_enabled(s->reap_src, SD_EVENT_ONESHOT);
 }
 
+static size_t client_backlog(const struct rpc_client *c)
+{
+	return c->out_len - c->out_off;
+}
+
 static int client_update_events(struct rpc_client *c)
 {
-	uint32_t ev = c->closing ? 0 : EPOLLIN;
+	uint32_t ev = c->closing || c->eof || client_backlog(c) > RPC_OUT_PAUSE ? 0 : EPOLLIN;
 
 	if (c->out_len > c->out_off)
 		ev |= EPOLLOUT;
@@ -303,7 +311,7 @@ static int client_process(struct rpc_client *c)
 	size_t start = 0;
 	int r = 0;
 
-	while (start < c->in_len && !c->closing) {
+	while (start < c->in_len && !c->closing && client_backlog(c) <= RPC_OUT_PAUSE) {
 		char *nl = memchr(c->in + start, '\n', c->in_len - start);
 		size_t len;
 
@@ -321,7 +329,7 @@ static int client_process(struct rpc_client *c)
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
-	if (c->in_len > RPC_LINE_MAX) {
+	if (c->in_len > RPC_LINE_MAX && !memchr(c->in, '\n', c->in_len)) {
 		char m[128];
 
 		snprintf(m, sizeof(m), "invalid request: line longer than %d bytes", RPC_LINE_MAX);
@@ -361,16 +369,12 @@ static int client_io(sd_event_source *src, int fd, uint32_t revents, void *userd
 		}
 		if (n == 0) {
 			/* the peer is done sending; answer what it sent, then close */
-			if (c->in_len > 0) {
+			if (c->in_len > 0 && c->in[c->in_len - 1] != '\n')
 				c->in[c->in_len++] = '\n';
-			}
-			c->closing = true;
-			r = client_process(c);
-			if (r >= 0)
-				r = client_flush(c);
-			goto out;
+			c->eof = true;
+		} else {
+			c->in_len += n;
 		}
-		c->in_len += n;
 		r = client_process(c);
 		if (r < 0)
 			goto out;
@@ -379,6 +383,18 @@ static int client_io(sd_event_source *src, int fd, uint32_t revents, void *userd
 		goto out;
 	}
 	r = client_flush(c);
+	/* caught up after a pause: serve the lines that waited in the buffer */
+	if (r >= 0 && !c->closing && c->in_len && client_backlog(c) <= RPC_OUT_PAUSE &&
+	    memchr(c->in, '\n', c->in_len)) {
+		r = client_process(c);
+		if (r >= 0)
+			r = client_flush(c);
+	}
+	/* everything the peer sent is answered: close once it is written */
+	if (r >= 0 && c->eof && !c->closing && !(c->in_len && memchr(c->in, '\n', c->in_len))) {
+		c->closing = true;
+		r = client_flush(c);
+	}
 out:
 	if (r < 0)
 		client_free(c);

@@ -109,6 +109,21 @@ static void test_protocol_errors(void)
 	put(m);
 	vc_close(c);
 
+	/* requests followed by a half-close are answered, then the connection is closed */
+	c = vc_connect(vd.sock);
+	send_str(c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"network.list\"}\n"
+		    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"daemon.status\"}");
+	shutdown(vc_fd(c), SHUT_WR);
+	m = vc_read_msg(c, 5000);
+	CU_ASSERT_EQUAL(tl_jint(m, "id"), 1);
+	put(m);
+	m = vc_read_msg(c, 5000);
+	CU_ASSERT_EQUAL(tl_jint(m, "id"), 2);
+	CU_ASSERT_PTR_NOT_NULL(tl_jget(m, "result"));
+	put(m);
+	CU_ASSERT_PTR_NULL(vc_read_msg(c, 2000));
+	vc_close(c);
+
 	/* a line over the limit: an error, then the connection is closed */
 	c = vc_connect(vd.sock);
 	big = malloc(2 * 1024 * 1024 + 1);
@@ -142,6 +157,11 @@ static void test_define_get_list(void)
 
 	/* the {"network": {...}} form works too */
 	expect_ok("network.define", "{\"network\":{\"name\":\"iso\",\"mode\":\"isolated\",\"bridge\":\"vbr-iso\"}}");
+
+	/* an inactive network may be redefined */
+	r = call("network.define", "{\"name\":\"iso\",\"mode\":\"isolated\",\"bridge\":\"vbr-iso\",\"mtu\":1400}");
+	CU_ASSERT_EQUAL(tl_jint(ok(r), "mtu"), 1400);
+	put(r);
 
 	r = call("network.list", NULL);
 	res = ok(r);
@@ -248,6 +268,10 @@ static void test_forwards(void)
 		   "ENOENT", "network 'zz' does not exist");
 	expect_err("forward.add", "{\"network\":\"iso\",\"proto\":\"tcp\",\"port\":81,\"to\":\"10.50.0.10\"}",
 		   "EINVAL", "port forwards need mode 'nat'");
+
+	/* the firewall's limits are checked before anything changes */
+	expect_err("forward.add", "{\"network\":\"n1\",\"proto\":\"tcp\",\"port\":\"10000-12000\",\"to\":\"10.50.0.10\"}",
+		   "EINVAL", NULL);
 
 	r = call("forward.list", "{\"network\":\"n1\"}");
 	res = ok(r);
@@ -387,6 +411,34 @@ static void test_concurrent_clients(void)
 
 		CU_ASSERT_TRUE(tl_jint(ok(r), "clients") >= 22);
 		put(r);
+	}
+	/* a client that sends a flood and never reads its answers stalls nobody */
+	{
+		struct vc *flood = vc_connect(vd.sock);
+		const char *req = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"daemon.status\"}\n";
+		size_t n = strlen(req), total = 20000 * n;
+		char *buf = malloc(total);
+		pid_t pid;
+
+		for (int i = 0; i < 20000; i++)
+			memcpy(buf + i * n, req, n);
+		/* a child writes it: the daemon stops reading once its answers back up */
+		pid = fork();
+		if (pid == 0) {
+			vc_send_raw(flood, buf, total);
+			_exit(0);
+		}
+		usleep(300 * 1000);
+		for (int i = 0; i < 20; i++) {
+			struct json_object *r = vc_call(many[i], "network.list", NULL);
+
+			CU_ASSERT_PTR_NOT_NULL(ok(r));
+			put(r);
+		}
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		vc_close(flood);
+		free(buf);
 	}
 	for (int i = 0; i < 20; i++)
 		vc_close(many[i]);
