@@ -25,11 +25,12 @@ struct repair {
 __attribute__((format(printf, 2, 3)))
 static void repaired(struct repair *rp, const char *fmt, ...)
 {
-	size_t n = strlen(rp->what);
 	va_list ap;
+	size_t n;
 
 	if (!rp)
 		return;
+	n = strlen(rp->what);
 	if (n && n + 2 < sizeof(rp->what)) {
 		strcat(rp->what, "; ");
 		n += 2;

@@ -180,7 +180,13 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
-	vd_stop(&vd, SIGTERM);
+	int st = vd_stop(&vd, SIGTERM);
+
+	/* a clean exit (and, under the sanitizers, no leaks) */
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		vd_dump_log(&vd);
+		return -1;
+	}
 	return 0;
 }
 

@@ -94,8 +94,15 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
+	int st;
+
 	tl_run("kill $(cat %s/httpd.pid) 2>/dev/null", vd.dir);
-	vd_stop(&vd, SIGTERM);
+	st = vd_stop(&vd, SIGTERM);
+	/* a clean exit (and, under the sanitizers, no leaks) */
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		vd_dump_log(&vd);
+		return -1;
+	}
 	return 0;
 }
 
@@ -132,9 +139,12 @@ static void test_restart_under_traffic(void)
 	int ifindex_before, ifindex_after;
 	pid_t ping;
 	int lost;
+	struct json_object *link;
 
 	snprintf(file, sizeof(file), "%s/ping-restart.txt", vd.dir);
-	ifindex_before = tl_jint(tl_ip_link(NULL, "vbr-nat"), "ifindex");
+	link = tl_ip_link(NULL, "vbr-nat");
+	ifindex_before = tl_jint(link, "ifindex");
+	json_object_put(link);
 	ping = ping_start(vm_ns, "203.0.113.2", 500, file);
 	usleep(500 * 1000);
 	/* crash, restart, crash again mid-way through start-up, restart */
@@ -151,7 +161,9 @@ static void test_restart_under_traffic(void)
 	lost = ping_lost(ping, file);
 	CU_ASSERT_EQUAL(lost, 0);
 	/* adopted, not recreated */
-	ifindex_after = tl_jint(tl_ip_link(NULL, "vbr-nat"), "ifindex");
+	link = tl_ip_link(NULL, "vbr-nat");
+	ifindex_after = tl_jint(link, "ifindex");
+	json_object_put(link);
 	CU_ASSERT_EQUAL(ifindex_before, ifindex_after);
 	{
 		struct json_object *r = vd_call(&vd, "network.get", "{\"name\":\"nat\"}");

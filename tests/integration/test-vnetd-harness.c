@@ -346,8 +346,11 @@ struct json_object *vd_call(struct vd *vd, const char *method, const char *fmt, 
 	va_list ap;
 	char *p = NULL;
 
-	if (!c)
+	if (!c) {
+		printf("cannot connect to vnetd for %s: %s\n", method, strerror(errno));
+		vd_dump_log(vd);
 		return NULL;
+	}
 	if (fmt) {
 		va_start(ap, fmt);
 		if (vasprintf(&p, fmt, ap) < 0)
@@ -357,6 +360,10 @@ struct json_object *vd_call(struct vd *vd, const char *method, const char *fmt, 
 	r = vc_call(c, method, p);
 	free(p);
 	vc_close(c);
+	if (!r) {
+		printf("no answer to %s from vnetd\n", method);
+		vd_dump_log(vd);
+	}
 	return r;
 }
 
