@@ -5,11 +5,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
@@ -54,6 +57,30 @@ static int on_periodic(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/*
+ * One vnetd per network namespace: two would fight over the same table and
+ * bridges. Abstract socket names belong to the namespace and vanish with the
+ * process (even on SIGKILL), so binding one is the lock.
+ */
+static int lock_namespace(void)
+{
+	static const char name[] = "\0vnetd";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memcpy(sa.sun_path, name, sizeof(name) - 1);
+	if (bind(fd, (struct sockaddr *)&sa, offsetof(struct sockaddr_un, sun_path) + sizeof(name) - 1) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 /* Adopt what the last vnetd left running, then start autostart networks. */
 static void startup(struct vnetd *d)
 {
@@ -89,7 +116,7 @@ int main(int argc, char **argv)
 	sd_event_source *periodic = NULL;
 	const char *socket_path = "/run/vnet/vnetd.sock", *config_dir = "/etc/vnet";
 	const char *run_dir = "/run/vnet", *state_dir = "/var/lib/vnet";
-	int level = LOG_INFO, c, r;
+	int level = LOG_INFO, lock_fd = -1, c, r;
 	sigset_t mask;
 
 	d.socket_mode = 0660;
@@ -156,6 +183,15 @@ int main(int argc, char **argv)
 		r = -ENOMEM;
 		goto out;
 	}
+	lock_fd = lock_namespace();
+	if (lock_fd < 0) {
+		r = lock_fd;
+		if (r == -EADDRINUSE)
+			log_err("another vnetd already manages this network namespace");
+		else
+			log_err("taking the namespace lock: %s", strerror(-r));
+		goto out;
+	}
 	r = vnet_ctx_new(&d.ctx, NULL, &verr);
 	if (r < 0) {
 		log_err("opening libvnet: %s", verr.msg[0] ? verr.msg : strerror(-r));
@@ -218,5 +254,7 @@ out:
 	free(d.config_dir);
 	free(d.run_dir);
 	free(d.state_dir);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return r < 0 ? 1 : 0;
 }

@@ -600,6 +600,15 @@ int reconcile_all(struct vnetd *d, const char *why)
 			event_emit(d, drift ? "drift.repaired" : "network.adopted", net->name, x);
 		}
 	}
+	/*
+	 * With nothing active the table is left alone: network.stop already
+	 * emptied it, and a fresh vnetd must not wipe what it does not know.
+	 */
+	for (struct vnetd_network *net = d->networks; net; net = net->next)
+		if (net->active)
+			goto firewall;
+	return ret;
+firewall:
 	{
 		struct vnet_error err = { "" };
 

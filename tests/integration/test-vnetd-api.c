@@ -503,7 +503,12 @@ static void test_permissions(void)
 	CU_ASSERT_EQUAL(as_user(65534, 65534, &vnet, 1, true), 0);
 
 	/* a socket opened to every user: others may read, not write */
+	/* one vnetd per namespace: a second one here refuses to start */
 	vd_setup(&open_vd);
+	CU_ASSERT_FALSE(vd_start(&open_vd));
+	CU_ASSERT_EQUAL(tl_run("grep -q 'another vnetd already manages this network namespace' %s", open_vd.log), 0);
+	/* so it runs in a namespace of its own; its socket is a file all the same */
+	open_vd.netns = tl_netns_add("vd2");
 	open_vd.extra_args = "--socket-mode 0666";
 	CU_ASSERT_TRUE_FATAL(vd_start(&open_vd));
 	{

@@ -89,9 +89,10 @@ bool vd_start(struct vd *vd)
 	int i;
 
 	snprintf(cmd, sizeof(cmd),
-		 "exec %s --foreground --log-level debug --socket %s --config-dir %s/etc "
+		 "exec %s%s%s%s --foreground --log-level debug --socket %s --config-dir %s/etc "
 		 "--run-dir %s/run --state-dir %s/state %s >>%s 2>&1",
-		 vnetd_path(), vd->sock, vd->dir, vd->dir, vd->dir,
+		 vd->netns ? "ip netns exec " : "", vd->netns ? vd->netns : "",
+		 vd->netns ? " " : "", vnetd_path(), vd->sock, vd->dir, vd->dir, vd->dir,
 		 vd->extra_args ? vd->extra_args : "", vd->log);
 	vd->pid = fork();
 	if (vd->pid < 0)

@@ -16,6 +16,7 @@ struct vd {
 	char sock[128];
 	char log[128];
 	const char *extra_args;  /* appended to the command line, or NULL */
+	const char *netns;       /* run it in this named namespace, NULL: the test's */
 };
 
 /* vd_setup - a tmpfs under /tmp (private mount namespace) with the dirs. */
