@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -33,26 +34,56 @@ static bool managed_name(struct vnetd *d, const char *name)
 	return false;
 }
 
+struct link_attrs {
+	const char *name;
+	uint32_t master;
+};
+
 static int link_attr_cb(const struct nlattr *attr, void *data)
 {
-	const char **name = data;
+	struct link_attrs *la = data;
 
 	if (mnl_attr_get_type(attr) == IFLA_IFNAME && mnl_attr_validate(attr, MNL_TYPE_STRING) >= 0)
-		*name = mnl_attr_get_str(attr);
+		la->name = mnl_attr_get_str(attr);
+	if (mnl_attr_get_type(attr) == IFLA_MASTER && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+		la->master = mnl_attr_get_u32(attr);
 	return MNL_CB_OK;
+}
+
+/* Keep each network's list of bridge ports true, for re-attaching them. */
+static void track_ports(struct vnetd *d, uint16_t type, const struct link_attrs *la)
+{
+	char master[IF_NAMESIZE];
+
+	if (!la->name)
+		return;
+	if (type == RTM_DELLINK) {
+		for (struct vnetd_network *net = d->networks; net; net = net->next)
+			network_port_forget(net, la->name);
+		return;
+	}
+	if (!la->master || !if_indextoname(la->master, master))
+		return;
+	for (struct vnetd_network *net = d->networks; net; net = net->next)
+		if (net->active && !strcmp(net->bridge, master) && strcmp(la->name, net->uplink))
+			network_port_note(net, la->name);
 }
 
 static int rtnl_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct vnetd *d = data;
-	const char *name = NULL;
+	struct link_attrs la = { NULL, 0 };
 
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
-		mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb, &name);
-		if (name && managed_name(d, name)) {
-			log_debug("link event on %s", name);
+		mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb, &la);
+		/* an AF_BRIDGE "delete" says a port left its bridge, not that the link is gone */
+		if (((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family != AF_BRIDGE ||
+		    nlh->nlmsg_type == RTM_NEWLINK)
+			track_ports(d, nlh->nlmsg_type, &la);
+		if (la.name && managed_name(d, la.name)) {
+			log_debug("link event on %s", la.name);
 			reconcile_schedule(d);
 		}
 		break;

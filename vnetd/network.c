@@ -688,7 +688,33 @@ void network_free(struct vnetd_network *net)
 	json_object_put(net->extra_v4);
 	json_object_put(net->extra_v6);
 	json_object_put(net->saved_uplink);
+	free(net->ports);
 	free(net);
+}
+
+int network_port_note(struct vnetd_network *net, const char *port)
+{
+	char (*p)[VNET_IFNAMSIZ];
+
+	for (size_t i = 0; i < net->n_ports; i++)
+		if (!strcmp(net->ports[i], port))
+			return 0;
+	p = realloc(net->ports, (net->n_ports + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	net->ports = p;
+	snprintf(net->ports[net->n_ports++], VNET_IFNAMSIZ, "%s", port);
+	return 0;
+}
+
+void network_port_forget(struct vnetd_network *net, const char *port)
+{
+	for (size_t i = 0; i < net->n_ports; i++)
+		if (!strcmp(net->ports[i], port)) {
+			memmove(&net->ports[i], &net->ports[i + 1], (net->n_ports - i - 1) * sizeof(net->ports[0]));
+			net->n_ports--;
+			return;
+		}
 }
 
 int network_conflict(const struct vnetd_network *a, const struct vnetd_network *b,

@@ -46,6 +46,9 @@ struct vnetd_network {
 	/* runtime, not part of the definition */
 	bool active;
 	struct json_object *saved_uplink; /* bridge mode: addresses and routes moved */
+	char (*ports)[VNET_IFNAMSIZ];     /* links seen as the bridge's ports, re-attached
+					     when a deleted bridge is recreated */
+	size_t n_ports;
 	struct vnetd_network *next;
 };
 
@@ -86,6 +89,10 @@ void network_forward_delete(struct vnetd_network *net, size_t i);
 /* network_fw - the firewall description of @net; @subnets needs room for 2. */
 void network_fw(const struct vnetd_network *net, struct vnet_fw_network *out,
 		struct vnet_prefix subnets[2]);
+
+/* network_port_note / _forget - remember or forget a port of the bridge. */
+int network_port_note(struct vnetd_network *net, const char *port);
+void network_port_forget(struct vnetd_network *net, const char *port);
 
 /* network_name_check - names are file names and chain names: [A-Za-z0-9_.-], 1..32. */
 int network_name_check(const char *name, struct vnet_error *err);

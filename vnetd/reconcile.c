@@ -64,6 +64,42 @@ static bool has_prefix(const struct vnet_addr_entry *e, size_t n, const struct v
 	return false;
 }
 
+/*
+ * A recreated bridge gets back the ports the old one lost (VM taps and
+ * veths the kernel released when it was deleted), where they still exist
+ * and nobody else took them.
+ */
+static void reattach_ports(struct vnetd *d, struct vnetd_network *net, struct repair *rp)
+{
+	log_debug("network '%s': bridge recreated, %zu known ports", net->name, net->n_ports);
+	for (size_t i = 0; i < net->n_ports; i++) {
+		struct vnet_link_info port;
+
+		if (vnet_link_get(d->ctx, net->ports[i], &port) < 0 || port.master_ifindex)
+			continue;
+		if (vnet_port_enslave(d->ctx, net->ports[i], net->bridge) < 0) {
+			log_warn("network '%s': re-attaching port %s: %s, ignoring", net->name,
+				 net->ports[i], vnet_ctx_errmsg(d->ctx));
+			continue;
+		}
+		repaired(rp, "port %s re-attached", net->ports[i]);
+	}
+}
+
+/* What is on the bridge now: the ports to remember (at adoption). */
+static void note_ports(struct vnetd *d, struct vnetd_network *net)
+{
+	struct vnet_link_info br, *links = NULL;
+	size_t n = 0;
+
+	if (vnet_link_get(d->ctx, net->bridge, &br) < 0 || vnet_link_list(d->ctx, &links, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (links[i].master_ifindex == br.ifindex && strcmp(links[i].name, net->uplink))
+			network_port_note(net, links[i].name);
+	free(links);
+}
+
 /* The bridge itself: exists, is a bridge, has its MAC and MTU, is up. */
 static int ensure_bridge(struct vnetd *d, struct vnetd_network *net, const uint8_t *mac,
 			 uint32_t mtu, struct repair *rp, struct vnet_error *err)
@@ -102,6 +138,8 @@ static int ensure_bridge(struct vnetd *d, struct vnetd_network *net, const uint8
 		if (present)
 			repaired(rp, "bridge %s set up", net->bridge);
 	}
+	if (!present)
+		reattach_ports(d, net, rp);
 	return 0;
 }
 
@@ -584,6 +622,8 @@ int reconcile_all(struct vnetd *d, const char *why)
 
 		if (!net->active)
 			continue;
+		if (!drift)
+			note_ports(d, net);
 		r = reconcile_network(d, net, &fixed, &err);
 		if (r < 0) {
 			log_err("network '%s': %s", net->name, err.msg);
