@@ -53,7 +53,7 @@ void fw_batch_init(struct fw_batch *b)
 
 void fw_batch_release(struct fw_batch *b)
 {
-	for (unsigned int i = 0; i < b->n; i++)
+	for (unsigned int i = 0; i < b->n_what; i++)
 		free(b->what[i]);
 	free(b->what);
 	free(b->buf);
@@ -83,7 +83,11 @@ struct nlmsghdr *fw_batch_msg(struct fw_batch *b, uint16_t type, uint16_t family
 		b->error = -ENOMEM;
 		return NULL;
 	}
+	/* A message started but never committed leaves its text behind: reuse the slot. */
+	if (b->n_what > b->n)
+		free(b->what[b->n]);
 	b->what[b->n] = s;
+	b->n_what = b->n + 1;
 	/* Every message is acked, so a refusal can be tied to its message. */
 	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, family, flags | NLM_F_ACK, 0);
 }
@@ -92,6 +96,11 @@ void fw_batch_commit(struct fw_batch *b, struct nlmsghdr *nlh)
 {
 	if (!nlh)
 		return;
+	/* libnftnl builds without bounds: a message larger than reserved is a bug here. */
+	if (b->len + NLMSG_ALIGN(nlh->nlmsg_len) > b->cap) {
+		b->error = -EMSGSIZE;
+		return;
+	}
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 	b->n++;
 }
@@ -135,7 +144,7 @@ void fw_batch_rule(struct fw_batch *b, struct nftnl_rule *r, const char *chain)
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	nlh = fw_batch_msg(b, NFT_MSG_NEWRULE, NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND,
-			   2048, "add rule to chain %s", chain);
+			   4096, "add rule to chain %s", chain);
 	if (nlh) {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		fw_batch_commit(b, nlh);

@@ -68,6 +68,7 @@ struct fw_batch {
 	size_t len, cap;
 	unsigned int n;        /* messages between BEGIN and END */
 	char **what;           /* what each message does, for error messages */
+	unsigned int n_what;   /* entries of @what allocated (n, or n + 1) */
 	bool ended;
 	int error;             /* -ENOMEM while building, reported at the end */
 };
@@ -156,8 +157,6 @@ void fw_build_network(struct fw_batch *b, const struct vnet_fw_network *n, bool 
 void fw_build_flowtable_delete(struct fw_batch *b, const char *name);
 /* How many rules each chain of @n gets. */
 void fw_network_rule_counts(const struct vnet_fw_network *n, unsigned int counts[FW_NCHAIN_COUNT]);
-/* Drop one network's chains and flowtable (its map elements go separately). */
-void fw_build_network_delete(struct fw_batch *b, const char *name, bool has_flowtable);
 /* Desired elements of every set/map for @spec. */
 int fw_desired_elems(const struct vnet_fw_spec *spec, struct fw_elems out[FW_SET_COUNT]);
 
@@ -174,6 +173,7 @@ struct fw_chain_state {
 	bool base;
 	unsigned int rules;
 	char tag[NFTNL_UDATA_COMMENT_MAX + 1]; /* comment of the first rule */
+	uint64_t *sigs;        /* fw_rule_sig() of each rule, in order */
 };
 
 struct fw_state {
@@ -184,12 +184,21 @@ struct fw_state {
 	struct fw_elems elems[FW_SET_COUNT];
 	char **flowtables;
 	size_t n_flowtables;
+	bool sigs;             /* the chains' rule signatures were read (not only counted) */
 };
 
 int fw_state_read(struct vnet_ctx *ctx, struct fw_state *st);
 void fw_state_release(struct fw_state *st);
 struct fw_chain_state *fw_state_chain(struct fw_state *st, const char *name);
 bool fw_state_has_flowtable(const struct fw_state *st, const char *name);
+
+/* ---- rule signatures (firewall-sig.c) ---- */
+
+/* A hash of a rule's expressions as the kernel reports them back unchanged. */
+uint64_t fw_rule_sig(struct nftnl_rule *r);
+/* The signatures of the NEWRULE messages for @chain in @b, in order (caller frees *@out). */
+int fw_batch_chain_sigs(const struct fw_batch *b, const char *chain, uint64_t **out,
+			unsigned int *n);
 
 /* ---- plan (firewall.c): what apply would send, given the state ---- */
 

@@ -506,19 +506,25 @@ static void rules_post(struct sink *s, const struct vnet_fw_network *n)
 	static const uint8_t mcast[] = { 224, 0, 0 }, bcast[] = { 255, 255, 255, 255 };
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	uint16_t pmin = htons(1024), pmax = htons(65535);
-	uint32_t zero = 0;
 	struct nftnl_expr *e;
 	struct rb rb;
 
 	if (n->mode != VNET_FW_NAT)
 		return;
 
-	/* Hairpin: a VM reaching a forward that lands on its own network. */
-	rb_start(&rb);
-	m_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
-	m_ct_bits(&rb, NFT_CT_STATUS, IPS_DST_NAT);
-	ex(&rb, "masq");
-	emit(s, &rb, FW_NCHAIN_POST, NULL);
+	/*
+	 * Hairpin: a VM reaching a forward that lands on its own network. Reached
+	 * through the oifname lookup too, because br_netfilter bridges such a
+	 * packet and postrouting then has no input interface.
+	 */
+	for (size_t i = 0; i < n->n_subnets; i++) {
+		rb_start(&rb);
+		m_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
+		m_ct_bits(&rb, NFT_CT_STATUS, IPS_DST_NAT);
+		m_prefix(&rb, true, &n->subnets[i]);
+		ex(&rb, "masq");
+		emit(s, &rb, FW_NCHAIN_POST, NULL);
+	}
 
 	rb_start(&rb);
 	m_ifname(&rb, NFT_META_OIFNAME, NFT_CMP_EQ, n->bridge);
@@ -584,7 +590,6 @@ static void rules_post(struct sink *s, const struct vnet_fw_network *n)
 		ex(&rb, "masq");
 		emit(s, &rb, FW_NCHAIN_POST, NULL);
 	}
-	(void)zero;
 }
 
 static void network_rules(struct sink *s, const struct vnet_fw_network *n)
@@ -688,20 +693,6 @@ void fw_build_network(struct fw_batch *b, const struct vnet_fw_network *n, bool 
 	network_rules(&s, n);
 }
 
-void fw_build_network_delete(struct fw_batch *b, const char *name, bool has_flowtable)
-{
-	struct vnet_fw_network n = { .name = name, .bridge = "" };
-	char chain[FW_CHAIN_NAME_MAX];
-
-	/* Deleting a chain takes its rules along; flowtables only once no rule uses them. */
-	for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
-		fw_chain_name(chain, name, (enum fw_nchain)c);
-		fw_batch_del_chain(b, chain);
-	}
-	if (has_flowtable)
-		build_flowtable(b, &n, false);
-}
-
 void fw_build_flowtable_delete(struct fw_batch *b, const char *name)
 {
 	struct vnet_fw_network n = { .name = name, .bridge = "" };
@@ -797,9 +788,9 @@ static void loopback_return(struct fw_batch *b, const char *chain, int family, b
 
 unsigned int fw_skeleton_rule_count(const char *chain)
 {
-	if (!strcmp(chain, FW_CHAIN_FORWARD))
+	if (!strcmp(chain, FW_CHAIN_FORWARD) || !strcmp(chain, FW_CHAIN_POSTROUTING))
 		return 2;
-	if (!strcmp(chain, FW_CHAIN_INPUT) || !strcmp(chain, FW_CHAIN_POSTROUTING))
+	if (!strcmp(chain, FW_CHAIN_INPUT))
 		return 1;
 	if (!strcmp(chain, FW_CHAIN_PREROUTING))
 		return 4;
@@ -882,6 +873,7 @@ void fw_build_skeleton(struct fw_batch *b, bool create_table)
 	vmap_rule(b, FW_CHAIN_FORWARD, NFT_META_OIFNAME, FW_SET_TO_IF, false);
 	vmap_rule(b, FW_CHAIN_INPUT, NFT_META_IIFNAME, FW_SET_IN_IF, true);
 	vmap_rule(b, FW_CHAIN_POSTROUTING, NFT_META_IIFNAME, FW_SET_POST_IF, true);
+	vmap_rule(b, FW_CHAIN_POSTROUTING, NFT_META_OIFNAME, FW_SET_POST_IF, false);
 	/* Specific listen addresses first, then forwards on any local address. */
 	dnat_rule(b, FW_CHAIN_PREROUTING, FW_SET_FWD4, true);
 	dnat_rule(b, FW_CHAIN_PREROUTING, FW_SET_FWD4ANY, false);

@@ -56,6 +56,8 @@ bool fw_state_has_flowtable(const struct fw_state *st, const char *name)
 
 void fw_state_release(struct fw_state *st)
 {
+	for (size_t i = 0; i < st->n_chains; i++)
+		free(st->chains[i].sigs);
 	free(st->chains);
 	for (int i = 0; i < FW_SET_COUNT; i++)
 		fw_elems_release(&st->elems[i]);
@@ -103,6 +105,16 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	if (nftnl_rule_nlmsg_parse(nlh, rl) == 0 &&
 	    !strcmp(nftnl_rule_get_str(rl, NFTNL_RULE_TABLE), VNET_FW_TABLE)) {
 		c = fw_state_chain(st, nftnl_rule_get_str(rl, NFTNL_RULE_CHAIN));
+		if (c) {
+			uint64_t *v = realloc(c->sigs, (c->rules + 1) * sizeof(*v));
+
+			if (!v) {
+				nftnl_rule_free(rl);
+				return -ENOMEM;
+			}
+			c->sigs = v;
+			v[c->rules] = fw_rule_sig(rl);
+		}
 		if (c && c->rules++ == 0 && nftnl_rule_is_set(rl, NFTNL_RULE_USERDATA)) {
 			uint32_t len;
 			const void *ud = nftnl_rule_get_data(rl, NFTNL_RULE_USERDATA, &len);
@@ -257,6 +269,7 @@ int fw_state_read(struct vnet_ctx *ctx, struct fw_state *st)
 	r = dump(ctx, nl, NFT_MSG_GETCHAIN, NULL, chain_cb, st);
 	if (r >= 0)
 		r = dump(ctx, nl, NFT_MSG_GETRULE, NULL, rule_cb, st);
+	st->sigs = r >= 0;
 	if (r >= 0)
 		r = dump(ctx, nl, NFT_MSG_GETSET, NULL, set_cb, st);
 	for (int i = 0; i < FW_SET_COUNT && r >= 0; i++) {

@@ -32,7 +32,23 @@ static void note(char *why, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool skeleton_ok(struct fw_state *st, char *why, size_t whylen)
+/* Do @c's rules have the signatures of the rules @built has for it? */
+static int same_rules(const struct fw_batch *built, const struct fw_chain_state *c)
+{
+	unsigned int n;
+	uint64_t *want;
+	int r;
+
+	r = fw_batch_chain_sigs(built, c->name, &want, &n);
+	if (r < 0)
+		return r;
+	r = n == c->rules && (n == 0 || !memcmp(want, c->sigs, n * sizeof(*want)));
+	free(want);
+	return r;
+}
+
+static bool skeleton_ok(struct fw_state *st, const struct fw_batch *built, char *why,
+			size_t whylen)
 {
 	static const char *const base[] = {
 		FW_CHAIN_FORWARD, FW_CHAIN_INPUT, FW_CHAIN_PREROUTING, FW_CHAIN_OUTPUT,
@@ -61,6 +77,9 @@ static bool skeleton_ok(struct fw_state *st, char *why, size_t whylen)
 			note(why, whylen, "base chain %s has %u rules (expected %u)%s", base[i],
 			     c->rules, want, strcmp(c->tag, fw_skeleton_tag()) ? " of another layout" : "");
 			ok = false;
+		} else if (st->sigs && built && same_rules(built, c) == 0) {
+			note(why, whylen, "base chain %s has rules that were changed", base[i]);
+			ok = false;
 		}
 	}
 	return ok;
@@ -88,10 +107,14 @@ static bool wanted_chain(const struct vnet_fw_spec *spec, const char *chain)
 	return false;
 }
 
-static bool wanted_flowtable(const struct vnet_fw_spec *spec, const char *ft)
+/*
+ * Is flowtable @ft left to its network's rebuild? A managed network's own
+ * flowtable is kept or dropped there (after its rules), never twice.
+ */
+static bool network_flowtable(const struct vnet_fw_spec *spec, const char *ft)
 {
 	for (size_t i = 0; i < spec->n_networks; i++) {
-		if (spec->networks[i].flowtable && !strncmp(ft, "ft_", 3) &&
+		if (spec->networks[i].mode != VNET_FW_OPEN && !strncmp(ft, "ft_", 3) &&
 		    !strcmp(ft + 3, spec->networks[i].name))
 			return true;
 	}
@@ -99,8 +122,8 @@ static bool wanted_flowtable(const struct vnet_fw_spec *spec, const char *ft)
 }
 
 /* 1: rebuild, 0: matches. @fresh is set when none of its chains exist. */
-static int network_differs(struct fw_state *st, const struct vnet_fw_network *n, bool *fresh,
-			   char *why, size_t whylen)
+static int network_differs(struct fw_state *st, const struct vnet_fw_network *n,
+			   const struct fw_batch *built, bool *fresh, char *why, size_t whylen)
 {
 	unsigned int counts[FW_NCHAIN_COUNT];
 	char tag[64], name[FW_CHAIN_NAME_MAX], ft[FW_CHAIN_NAME_MAX + 4];
@@ -123,6 +146,10 @@ static int network_differs(struct fw_state *st, const struct vnet_fw_network *n,
 			differs = 1;
 		} else if (c == FW_NCHAIN_FROM && strcmp(cs->tag, tag)) {
 			note(why, whylen, "network '%s': chain %s was built from other settings",
+			     n->name, name);
+			differs = 1;
+		} else if (st->sigs && built && same_rules(built, cs) == 0) {
+			note(why, whylen, "network '%s': chain %s has rules that were changed",
 			     n->name, name);
 			differs = 1;
 		}
@@ -194,8 +221,10 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	    unsigned int *changes, char *why, size_t whylen)
 {
 	struct fw_elems want[FW_SET_COUNT];
+	struct fw_batch ref;
 	int r;
 
+	memset(&ref, 0, sizeof(ref));
 	*changes = 0;
 	if (why && whylen)
 		why[0] = '\0';
@@ -204,7 +233,17 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	if (r < 0)
 		goto out;
 
-	if (!skeleton_ok(st, why, whylen)) {
+	/* What the kernel should hold, built once to compare rule by rule. */
+	if (st->sigs) {
+		fw_batch_init(&ref);
+		fw_build_skeleton(&ref, true);
+		for (size_t i = 0; i < spec->n_networks; i++)
+			fw_build_network(&ref, &spec->networks[i], true, false);
+		r = fw_batch_end(&ref);
+		if (r < 0)
+			goto out;
+	}
+	if (!skeleton_ok(st, st->sigs ? &ref : NULL, why, whylen)) {
 		fw_build_skeleton(b, !st->table);
 		(*changes)++;
 	}
@@ -215,7 +254,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 
 		if (n->mode == VNET_FW_OPEN)
 			continue;
-		if (!network_differs(st, n, &fresh, why, whylen))
+		if (!network_differs(st, n, st->sigs ? &ref : NULL, &fresh, why, whylen))
 			continue;
 		(*changes)++;
 		snprintf(ft, sizeof(ft), "ft_%s", n->name);
@@ -236,7 +275,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 		(*changes)++;
 	}
 	for (size_t i = 0; i < st->n_flowtables; i++) {
-		if (wanted_flowtable(spec, st->flowtables[i]))
+		if (network_flowtable(spec, st->flowtables[i]))
 			continue;
 		note(why, whylen, "flowtable %s is not wanted", st->flowtables[i]);
 		if (!strncmp(st->flowtables[i], "ft_", 3))
@@ -245,6 +284,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	}
 	r = b->error;
 out:
+	fw_batch_release(&ref);
 	for (int s = 0; s < FW_SET_COUNT; s++)
 		fw_elems_release(&want[s]);
 	return r;

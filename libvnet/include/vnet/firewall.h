@@ -79,11 +79,18 @@ int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec);
  */
 int vnet_fw_verify(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, bool *matches);
 
-/** vnet_fw_forward_add - add one forward of @network: one map element. */
+/**
+ * vnet_fw_forward_add - add one forward of @network: one map element per
+ * port, one small batch. Adding it again is success; a listen key already
+ * forwarded elsewhere is -EEXIST. The table must exist (vnet_fw_apply).
+ */
 int vnet_fw_forward_add(struct vnet_ctx *ctx, const struct vnet_fw_network *network,
 			const struct vnet_fw_forward *fwd);
 
-/** vnet_fw_forward_remove - remove one forward; one already gone is success. */
+/**
+ * vnet_fw_forward_remove - remove one forward (by its listen key: protocol,
+ * address, ports); one already gone is success.
+ */
 int vnet_fw_forward_remove(struct vnet_ctx *ctx, const struct vnet_fw_network *network,
 			   const struct vnet_fw_forward *fwd);
 
@@ -93,6 +100,8 @@ int vnet_fw_delete(struct vnet_ctx *ctx);
 /*
  * Change notifications: a netfilter netlink socket subscribed to nftables
  * events, so a caller can repair the table when someone else changes it.
+ * Changes made through the same @ctx (its own netlink socket) are not
+ * reported; changes made through another context are.
  */
 struct vnet_fw_monitor;
 
