@@ -168,6 +168,18 @@ fail:
 	return r;
 }
 
+/*
+ * What an active network can change without a stop: everything but its
+ * mode, bridge, uplink and addresses (those would need a teardown).
+ */
+static bool live_change_ok(const struct vnetd_network *a, const struct vnetd_network *b)
+{
+	return a->mode == b->mode && !strcmp(a->bridge, b->bridge) && !strcmp(a->uplink, b->uplink) &&
+	       a->has_v4 == b->has_v4 && a->has_v6 == b->has_v6 &&
+	       (!a->has_v4 || vnet_prefix_equal(&a->v4, &b->v4)) &&
+	       (!a->has_v6 || vnet_prefix_equal(&a->v6, &b->v6));
+}
+
 static int m_network_define(struct rpc_call *call)
 {
 	struct vnetd *d = call->d;
@@ -185,17 +197,10 @@ static int m_network_define(struct rpc_call *call)
 	if (r < 0)
 		return r;
 	old = vnetd_find(d, net->name);
-	if (old && old->active) {
-		struct json_object *a = network_to_json(old), *b = network_to_json(net);
-		bool same = json_object_equal(a, b);
-
-		json_object_put(a);
-		json_object_put(b);
-		if (!same) {
-			r = fail(call, -EBUSY, "network '%s' is active; stop it before changing its definition",
-				 net->name);
-			goto out;
-		}
+	if (old && old->active && !live_change_ok(old, net)) {
+		r = fail(call, -EBUSY, "network '%s' is active; stop it before changing its mode, bridge, uplink or addresses",
+			 net->name);
+		goto out;
 	}
 	r = store_save_network(d, net);
 	if (r < 0) {
@@ -209,6 +214,14 @@ static int m_network_define(struct rpc_call *call)
 		network_free(old);
 	}
 	vnetd_add(d, net);
+	if (net->active) {
+		/* MAC, MTU, NAT uplink and forwards follow at once */
+		r = reconcile_network(d, net, NULL, &call->err);
+		if (r >= 0)
+			r = reconcile_firewall(d, false, NULL, &call->err);
+		if (r < 0)
+			log_err("network '%s': applying the new definition: %s", net->name, call->err.msg);
+	}
 	call->result = network_to_json(net);
 	event_emit(d, old ? "network.changed" : "network.defined", net->name, NULL);
 	net = NULL;

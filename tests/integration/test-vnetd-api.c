@@ -231,8 +231,14 @@ static void test_start_stop(void)
 	CU_ASSERT_EQUAL(tl_run("jq -e '.active' %s/run/networks/n1.json >/dev/null", vd.dir), 0);
 
 	/* an active network can't be changed or undefined */
-	expect_err("network.define", "{\"name\":\"n1\",\"bridge\":\"vbr-n1\",\"ipv4\":{\"address\":\"10.50.0.1/24\"}}",
-		   "EBUSY", "network 'n1' is active; stop it");
+	expect_err("network.define", "{\"name\":\"n1\",\"bridge\":\"vbr-n1\",\"ipv4\":{\"address\":\"10.50.0.2/24\"},"
+		   "\"ipv6\":{\"address\":\"fd00:50::1/64\"}}",
+		   "EBUSY", "network 'n1' is active; stop it before changing its mode, bridge, uplink or addresses");
+	/* what can change live does, at once */
+	expect_ok("network.define", "{\"name\":\"n1\",\"bridge\":\"vbr-n1\",\"mtu\":1400,\"autostart\":true,"
+		  "\"ipv4\":{\"address\":\"10.50.0.1/24\"},\"ipv6\":{\"address\":\"fd00:50::1/64\"}}");
+	CU_ASSERT_EQUAL(tl_run("ip -j link show dev vbr-n1 | jq -e '.[0].mtu == 1400' >/dev/null"), 0);
+	CU_ASSERT_EQUAL(tl_run("jq -e '.autostart' %s/etc/networks/n1.json >/dev/null", vd.dir), 0);
 	expect_err("network.undefine", "{\"name\":\"n1\"}", "EBUSY", "network 'n1' is active; stop it first");
 
 	/* a bridge name taken by a link vnet does not manage */
