@@ -248,6 +248,9 @@ static bool movable_route(const struct vnet_route *rt, const char *dev)
 {
 	if (strcmp(rt->dev, dev) || rt->protocol == RTPROT_KERNEL)
 		return false;
+	/* router advertisements are learnt again on the bridge; a copy would never expire */
+	if (rt->protocol == RTPROT_RA)
+		return false;
 	/* fe80::/64 and multicast routes come with the link itself */
 	if (rt->dst.family == AF_INET6 && rt->dst.addr.bytes[0] == 0xfe &&
 	    (rt->dst.addr.bytes[1] & 0xc0) == 0x80)
