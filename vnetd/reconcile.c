@@ -239,8 +239,12 @@ static int route_from_json(struct json_object *o, const char *dev, struct vnet_r
 /* Addresses worth moving: not IPv6 link-local (each link keeps its own). */
 static bool movable_addr(const struct vnet_addr_entry *e)
 {
-	return !(e->prefix.family == AF_INET6 && e->prefix.addr.bytes[0] == 0xfe &&
-		 (e->prefix.addr.bytes[1] & 0xc0) == 0x80);
+	if (e->prefix.family != AF_INET6)
+		return true;
+	if (e->prefix.addr.bytes[0] == 0xfe && (e->prefix.addr.bytes[1] & 0xc0) == 0x80)
+		return false;
+	/* SLAAC addresses come back on the bridge by themselves, with their lifetimes */
+	return e->flags & IFA_F_PERMANENT;
 }
 
 /* Routes worth moving: what someone added, not the kernel's own prefix routes. */
