@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Logging: stderr in the foreground (journald adds its own time stamps, so
+ * none here), syslog otherwise. The level is process state by nature, kept
+ * here rather than threaded through every call.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "vnetd.h"
+
+static struct {
+	bool to_stderr;
+	int level;
+} log_state = { true, LOG_INFO };
+
+void log_open(bool to_stderr, int level)
+{
+	log_state.to_stderr = to_stderr;
+	log_state.level = level;
+	if (!to_stderr)
+		openlog("vnetd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+int log_level_parse(const char *s)
+{
+	static const struct { const char *name; int level; } levels[] = {
+		{ "err", LOG_ERR }, { "error", LOG_ERR }, { "warning", LOG_WARNING },
+		{ "warn", LOG_WARNING }, { "notice", LOG_NOTICE }, { "info", LOG_INFO },
+		{ "debug", LOG_DEBUG },
+	};
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (!strcasecmp(s, levels[i].name))
+			return levels[i].level;
+	return -1;
+}
+
+void log_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (prio > log_state.level)
+		return;
+	va_start(ap, fmt);
+	if (log_state.to_stderr) {
+		/* "<N>" prefixes let journald keep the priority under systemd */
+		fprintf(stderr, "<%d>vnetd: ", prio);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else {
+		vsyslog(prio, fmt, ap);
+	}
+	va_end(ap);
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vnetd: the daemon's shared state. One thread, one sd-event loop; a single
+ * struct vnetd is passed to every part, nothing is global.
+ */
+#ifndef VNETD_H
+#define VNETD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <syslog.h>
+#include <json-c/json.h>
+#include <systemd/sd-event.h>
+#include <vnet/vnet.h>
+
+#include "network.h"
+
+#define VNETD_VERSION PACKAGE_VERSION
+
+struct rpc_client;
+struct rpc_server;
+struct vnetd_monitor;
+
+struct vnetd {
+	sd_event *event;
+	struct vnet_ctx *ctx;          /* libvnet, bound to vnetd's own namespace */
+
+	/* options */
+	char *socket_path;
+	mode_t socket_mode;            /* 0660 unless --socket-mode */
+	char *config_dir;
+	char *run_dir;
+	char *state_dir;
+	bool foreground;
+
+	struct rpc_server *rpc;
+	struct vnetd_monitor *monitor;
+
+	/* the registry: every defined network, in definition order */
+	struct vnetd_network *networks;
+
+	/* a reconcile asked for by an event, run once from the loop */
+	sd_event_source *reconcile_source;
+	uint64_t started_usec;
+	unsigned long reconciles, drift_repairs;
+};
+
+/* ---- log.c ---------------------------------------------------------- */
+
+void log_open(bool to_stderr, int level);
+int log_level_parse(const char *s);
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* ---- store.c: definitions on disk, runtime state in the run dir ------ */
+
+int store_write_atomic(const char *dir, const char *file, const char *data);
+int store_save_network(struct vnetd *d, const struct vnetd_network *net);
+int store_remove_network(struct vnetd *d, const char *name);
+int store_load(struct vnetd *d);
+int store_save_runtime(struct vnetd *d, const struct vnetd_network *net);
+int store_remove_runtime(struct vnetd *d, const char *name);
+int mkdir_p(const char *path, mode_t mode);
+
+/* ---- registry.c ------------------------------------------- */
+
+struct vnetd_network *vnetd_find(struct vnetd *d, const char *name);
+void vnetd_add(struct vnetd *d, struct vnetd_network *net);
+void vnetd_remove(struct vnetd *d, struct vnetd_network *net);
+
+/* ---- reconcile.c ---------------------------------------------------- */
+
+/*
+ * reconcile_network - bring one active network's kernel state in line with
+ * its definition (bridge, port, addresses, sysctls); idempotent. @repaired is
+ * set when something had drifted. The firewall is done by reconcile_firewall.
+ */
+int reconcile_network(struct vnetd *d, struct vnetd_network *net, bool *repaired,
+		      struct vnet_error *err);
+/* reconcile_firewall - the table from every active network, in one batch. */
+int reconcile_firewall(struct vnetd *d, bool verify_first, bool *repaired, struct vnet_error *err);
+/* reconcile_all - every active network plus the firewall; emits drift events. */
+int reconcile_all(struct vnetd *d, const char *why);
+/* reconcile_schedule - run reconcile_all once from the loop, soon. */
+void reconcile_schedule(struct vnetd *d);
+int network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
+int network_stop(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
+/* network_check_host - collisions with the host: routes and foreign links. */
+int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool starting,
+		       struct vnet_error *err);
+/* network_status - the status object of network.get */
+struct json_object *network_status(struct vnetd *d, struct vnetd_network *net);
+
+/* ---- monitor.c ------------------------------------------------------- */
+
+int monitor_start(struct vnetd *d);
+void monitor_free(struct vnetd *d);
+
+/* ---- rpc.c ------------------------------------------------------------ */
+
+int rpc_listen(struct vnetd *d);
+void rpc_free(struct vnetd *d);
+unsigned int rpc_client_count(struct vnetd *d);
+/* rpc_broadcast - send a notification to every subscribed client (takes @params). */
+void rpc_broadcast(struct vnetd *d, const char *method, struct json_object *params);
+void rpc_client_subscribe(struct rpc_client *c);
+bool rpc_client_may_write(const struct rpc_client *c);
+
+/* ---- events.c -------------------------------------------------------- */
+
+/* event_emit - "network.started" etc.; @extra (may be NULL) is taken. */
+void event_emit(struct vnetd *d, const char *event, const char *network,
+		struct json_object *extra);
+
+/* ---- methods.c ------------------------------------------------------- */
+
+struct rpc_call {
+	struct vnetd *d;
+	struct rpc_client *client;
+	struct json_object *params;    /* borrowed; NULL when absent */
+	struct json_object *result;    /* set by the handler on success */
+	struct vnet_error err;         /* set by the handler on failure */
+};
+
+/*
+ * methods_dispatch - run @method. Returns 0 (call->result set), or a
+ * negative errno with call->err filled; -ENOSYS for an unknown method,
+ * -EPERM when @may_write is false and the method changes state.
+ */
+int methods_dispatch(struct rpc_call *call, const char *method, bool may_write);
+
+#endif
