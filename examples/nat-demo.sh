@@ -44,7 +44,6 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 say "vnetd is running (socket $sock)"
 
 ctl network create-default
-say "network 'default': $(ctl --json network info default | grep -o '"bridge": *"[^"]*"' | head -1)"
 
 # A VM: a namespace on a veth whose host end is a port of vnetbr0.
 ip netns add vm1
@@ -59,7 +58,13 @@ say "vm1 is on vnetbr0 as 192.168.122.10"
 
 page=$(in_ns vm1 timeout 5 busybox wget -q -O - http://203.0.113.2/)
 say "vm1 fetched http://203.0.113.2/: \"$page\""
-say "the outside host saw the request come from: $(grep -m1 -o '^[0-9.:]*' "$dir/outside-httpd.log" | cut -d: -f1) (the host's address: NAT)"
+src=""
+for _ in $(seq 50); do
+	src=$(sed -n 's/^\[\{0,1\}\(::ffff:\)\{0,1\}\([0-9.]*\)\]\{0,1\}:[0-9]*: url:.*/\2/p' "$dir/outside-httpd.log" | head -1)
+	[ -n "$src" ] && break
+	sleep 0.1
+done
+say "the outside host saw that request come from ${src:-?} (the host's uplink address: NAT)"
 
 echo "hello from vm1" > "$dir/www-vm/index.html"
 in_ns vm1 busybox httpd -p 80 -h "$dir/www-vm"
