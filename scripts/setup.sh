@@ -13,7 +13,7 @@ packages=(
 	libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev
 	libsystemd-dev libjson-c-dev libcunit1-dev
 	# what the tests and the demo drive
-	iproute2 nftables dnsmasq-base busybox-static isc-dhcp-client iperf3 procps
+	iproute2 nftables dnsmasq-base busybox-static isc-dhcp-client iperf3 procps jq util-linux
 	# the real-VM tests: QEMU, qboot, and cpio for the guest initramfs
 	qemu-system-x86 qemu-system-data cpio
 )
