@@ -231,7 +231,7 @@ static void parse_linkinfo(const struct nlattr *linkinfo, struct vnet_link_info 
 		ops = vnet_link_ops_find(info->kind_name);
 		if (ops) {
 			info->kind = ops->type;
-			if (ops->parse_info_data && tb[IFLA_INFO_DATA])
+			if (ops->parse_info_data)
 				ops->parse_info_data(tb[IFLA_INFO_DATA], info);
 		}
 	}

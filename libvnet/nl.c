@@ -96,12 +96,21 @@ int vnet_nl_parse_error(struct vnet_ctx *ctx, const struct nlmsghdr *nlh)
 		return vnet_ctx_fail(ctx, -EBADMSG, "truncated netlink error message");
 	if (e->error == 0)
 		return 0;
+	/* Only negative errnos are errors; anything else would read as success. */
+	if (e->error > 0)
+		return vnet_ctx_fail(ctx, -EPROTO, "netlink error message with positive code %d",
+				     e->error);
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return e->error;
 
 	offset = sizeof(*e);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		/* The echoed request's length is the sender's word: keep it inside the message. */
+		if (e->msg.nlmsg_len < sizeof(e->msg) ||
+		    e->msg.nlmsg_len - sizeof(e->msg) > mnl_nlmsg_get_payload_len(nlh) - sizeof(*e))
+			return e->error;
 		offset += e->msg.nlmsg_len - sizeof(e->msg);
+	}
 	mnl_attr_for_each(attr, nlh, offset) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)

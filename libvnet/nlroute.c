@@ -116,13 +116,14 @@ int vnet_nlerr_errno(int nlerr)
 		[NLE_ATTRSIZE] = ERANGE,
 	};
 
+	if (nlerr < -NLE_MAX || nlerr > NLE_MAX)
+		return -EIO;
 	if (nlerr < 0)
 		nlerr = -nlerr;
 	if (nlerr == 0)
 		return 0;
-	if (nlerr > NLE_MAX)
-		return -EIO;
-	return -map[nlerr];
+	/* A code libnl added after this table was written: still a failure. */
+	return map[nlerr] ? -map[nlerr] : -EIO;
 }
 
 int vnet_nlroute_error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Spawning, adopting, reloading and stopping one network's dnsmasq. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "dhcp-spec.h"
+#include "dnsmasq-proc.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void __attribute__((noreturn)) child_exec(const struct dnsmasq_spawn *a, const char *bin,
+						  char *const argv[], int report_fd)
+{
+	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int fd, e, sig;
+
+	/* vnetd blocks signals for sd-event; dnsmasq needs them back */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	/* its own session: a ^C or SIGTERM to vnetd's process group does not reach it */
+	setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 ||
+	    dup2(a->stderr_fd >= 0 ? a->stderr_fd : fd, 2) < 0)
+		goto fail;
+	/* nothing of vnetd's (sockets, pidfds, the journal) leaks into dnsmasq */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != report_fd)
+				close(fd);
+	execve(bin, argv, envp);
+fail:
+	e = errno;
+	if (write(report_fd, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+int dnsmasq_proc_spawn(const struct dnsmasq_spawn *a, struct dnsmasq_proc *p,
+		       struct vnet_error *err)
+{
+	const char *bin = a->binary ? a->binary : DNSMASQ_BINARY;
+	char *conf_arg = NULL;
+	char *argv[4];
+	int pipefd[2] = { -1, -1 }, e = 0, r = 0, status;
+	ssize_t n;
+	pid_t pid;
+
+	if (!a->conf_file)
+		return dhcp_err(err, -EINVAL, "dnsmasq conf file is not set");
+	if (asprintf(&conf_arg, "--conf-file=%s", a->conf_file) < 0)
+		return dhcp_err(err, -ENOMEM, "out of memory starting dnsmasq");
+	argv[0] = (char *)bin;
+	argv[1] = (char *)"--keep-in-foreground";
+	argv[2] = conf_arg;
+	argv[3] = NULL;
+	/* the child writes its exec errno here; EOF (close-on-exec) means exec worked */
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = -errno;
+		dhcp_err(err, r, "cannot start dnsmasq: pipe: %s", strerror(-r));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		dhcp_err(err, r, "cannot start dnsmasq: fork: %s", strerror(-r));
+		goto out;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		child_exec(a, bin, argv, pipefd[1]);
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	do
+		n = read(pipefd[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(e)) {
+		waitpid(pid, &status, 0);
+		r = -e;
+		dhcp_err(err, r, "cannot run %s: %s", bin, strerror(e));
+		goto out;
+	}
+	p->pid = pid;
+	p->child = true;
+	p->pidfd = pidfd_open_(pid);
+	if (p->pidfd < 0) {
+		r = -errno;
+		dhcp_err(err, r, "pidfd_open(%d): %s", (int)pid, strerror(-r));
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		p->pid = 0;
+	}
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	free(conf_arg);
+	return r;
+}
+
+static pid_t read_pid_file(const char *pid_file)
+{
+	char buf[32] = { 0 };
+	long v;
+	char *end;
+	ssize_t n;
+	int fd = open(pid_file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	v = strtol(buf, &end, 10);
+	if (v <= 0 || v > INT_MAX || (*end && *end != '\n'))
+		return -EINVAL;
+	return (pid_t)v;
+}
+
+/* Is /proc/PID a dnsmasq started with --conf-file=@conf_file? */
+static bool is_our_dnsmasq(pid_t pid, const char *conf_file)
+{
+	char path[64], buf[4096], *want = NULL;
+	bool is_dnsmasq = false, has_conf = false;
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (asprintf(&want, "--conf-file=%s", conf_file) < 0)
+		return false;
+	while (off < (size_t)n) {
+		const char *arg = buf + off, *base = strrchr(arg, '/');
+
+		if (off == 0)
+			is_dnsmasq = strcmp(base ? base + 1 : arg, "dnsmasq") == 0;
+		else if (strcmp(arg, want) == 0)
+			has_conf = true;
+		off += strlen(arg) + 1;
+	}
+	free(want);
+	return is_dnsmasq && has_conf;
+}
+
+int dnsmasq_proc_adopt(const char *pid_file, const char *conf_file, struct dnsmasq_proc *p,
+		       struct vnet_error *err)
+{
+	pid_t pid = read_pid_file(pid_file);
+	int fd;
+
+	if (pid < 0)
+		return dhcp_err(err, -ESRCH, "no dnsmasq to adopt: %s: %s", pid_file, strerror(-pid));
+	/* hold the process first, then check it: a reused pid cannot slip in between */
+	fd = pidfd_open_(pid);
+	if (fd < 0)
+		return dhcp_err(err, -ESRCH, "no dnsmasq to adopt: pid %d from %s is gone",
+				(int)pid, pid_file);
+	if (!is_our_dnsmasq(pid, conf_file) || pidfd_signal(fd, 0) < 0) {
+		close(fd);
+		return dhcp_err(err, -ESRCH,
+				"no dnsmasq to adopt: pid %d from %s is not a dnsmasq with --conf-file=%s",
+				(int)pid, pid_file, conf_file);
+	}
+	p->pid = pid;
+	p->pidfd = fd;
+	p->child = false;
+	return 0;
+}
+
+static bool exited(const struct dnsmasq_proc *p)
+{
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
+int dnsmasq_proc_ready(const struct dnsmasq_proc *p, const char *pid_file)
+{
+	if (p->pidfd < 0 || exited(p))
+		return -ECHILD;
+	/* dnsmasq writes its pid file once its sockets are bound */
+	return read_pid_file(pid_file) == p->pid;
+}
+
+int dnsmasq_proc_wait_ready(const struct dnsmasq_proc *p, const char *pid_file, int timeout_ms,
+			    struct vnet_error *err)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int waited, r;
+
+	for (waited = 0;; waited += 10) {
+		r = dnsmasq_proc_ready(p, pid_file);
+		if (r == 1)
+			return 0;
+		if (r < 0)
+			return dhcp_err(err, r, "dnsmasq (pid %d) exited while starting", (int)p->pid);
+		if (waited >= timeout_ms)
+			return dhcp_err(err, -ETIMEDOUT, "dnsmasq (pid %d) did not write %s within %d ms",
+					(int)p->pid, pid_file, timeout_ms);
+		nanosleep(&ts, NULL);
+	}
+}
+
+int dnsmasq_proc_reload(const struct dnsmasq_proc *p, struct vnet_error *err)
+{
+	int r;
+
+	if (p->pidfd < 0)
+		return dhcp_err(err, -ESRCH, "dnsmasq is not running");
+	if (pidfd_signal(p->pidfd, SIGHUP) < 0) {
+		r = -errno;
+		return dhcp_err(err, r, "SIGHUP to dnsmasq (pid %d): %s", (int)p->pid, strerror(-r));
+	}
+	return 0;
+}
+
+int dnsmasq_proc_reap(struct dnsmasq_proc *p, int *status)
+{
+	siginfo_t si = { 0 };
+	int st = -1;
+
+	if (p->pidfd < 0)
+		return -ECHILD;
+	if (p->child) {
+		if (waitid((idtype_t)P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0)
+			return -errno;
+		if (si.si_pid == 0)
+			return -EAGAIN;
+		if (si.si_code == CLD_EXITED)
+			st = (si.si_status & 0xff) << 8;
+		else
+			st = (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+	} else if (!exited(p)) {
+		return -EAGAIN;
+	}
+	if (status)
+		*status = st;
+	close(p->pidfd);
+	p->pidfd = -1;
+	p->pid = 0;
+	p->child = false;
+	return 0;
+}
+
+int dnsmasq_proc_stop(struct dnsmasq_proc *p, int timeout_ms, struct vnet_error *err)
+{
+	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+	int r;
+
+	if (p->pidfd < 0)
+		return 0;
+	if (pidfd_signal(p->pidfd, SIGTERM) < 0 && errno != ESRCH) {
+		r = -errno;
+		return dhcp_err(err, r, "SIGTERM to dnsmasq (pid %d): %s", (int)p->pid, strerror(-r));
+	}
+	do
+		r = poll(&pfd, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		pidfd_signal(p->pidfd, SIGKILL);
+		do
+			r = poll(&pfd, 1, 5000);
+		while (r < 0 && errno == EINTR);
+	}
+	/* a child's exit makes the pidfd readable before it can be reaped */
+	for (;;) {
+		r = dnsmasq_proc_reap(p, NULL);
+		if (r != -EAGAIN)
+			break;
+		poll(NULL, 0, 1);
+	}
+	return r == -ECHILD ? 0 : r;
+}
+
+void dnsmasq_proc_forget(struct dnsmasq_proc *p)
+{
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	p->pid = 0;
+	p->child = false;
+}
+
+void dnsmasq_backoff_started(struct dnsmasq_backoff *b, uint64_t now_usec)
+{
+	b->started_usec = now_usec;
+}
+
+uint64_t dnsmasq_backoff_exited(struct dnsmasq_backoff *b, uint64_t now_usec)
+{
+	uint64_t d = DNSMASQ_BACKOFF_MIN_USEC;
+	unsigned int i;
+
+	if (now_usec >= b->started_usec && now_usec - b->started_usec >= DNSMASQ_BACKOFF_STABLE_USEC)
+		b->failures = 0;
+	if (b->failures < UINT_MAX)
+		b->failures++;
+	for (i = 1; i < b->failures && d < DNSMASQ_BACKOFF_MAX_USEC; i++)
+		d *= 2;
+	return d < DNSMASQ_BACKOFF_MAX_USEC ? d : DNSMASQ_BACKOFF_MAX_USEC;
+}
