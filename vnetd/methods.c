@@ -219,6 +219,8 @@ static int m_network_define(struct rpc_call *call)
 		r = reconcile_network(d, net, NULL, &call->err);
 		if (r >= 0)
 			r = reconcile_firewall(d, false, NULL, &call->err);
+		if (r >= 0)
+			r = dhcp_network_apply(d, net, &call->err);
 		if (r < 0)
 			log_err("network '%s': applying the new definition: %s", net->name, call->err.msg);
 	}
@@ -250,6 +252,7 @@ static int m_network_undefine(struct rpc_call *call)
 	if (r < 0)
 		return fail(call, r, "removing the definition of '%s': %s", net->name, strerror(-r));
 	store_remove_runtime(call->d, net->name);
+	dhcp_network_forget(call->d, net->name);
 	snprintf(name, sizeof(name), "%s", net->name);
 	vnetd_remove(call->d, net);
 	network_free(net);
@@ -623,6 +626,11 @@ static const struct method {
 	{ "forward.add", m_forward_add, true },
 	{ "forward.remove", m_forward_remove, true },
 	{ "forward.list", m_forward_list, false },
+	{ "dhcp.host.add", m_dhcp_host_add, true },
+	{ "dhcp.host.remove", m_dhcp_host_remove, true },
+	{ "dns.host.add", m_dns_host_add, true },
+	{ "dns.host.remove", m_dns_host_remove, true },
+	{ "lease.list", m_lease_list, false },
 	{ "daemon.status", m_daemon_status, false },
 	{ "events.subscribe", m_events_subscribe, false },
 };
