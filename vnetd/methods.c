@@ -386,6 +386,14 @@ static int m_network_create_default(struct rpc_call *call)
 	}
 	if (!net)
 		return fail(call, -EBUSY, "no free subnet 192.168.122.0/24..192.168.255.0/24: %s", first_err);
+	/* a bridge name taken by a foreign link: say so before defining anything */
+	if (start) {
+		r = network_check_host(d, net, true, &call->err);
+		if (r < 0) {
+			network_free(net);
+			return r;
+		}
+	}
 	r = store_save_network(d, net);
 	if (r < 0) {
 		fail(call, r, "writing the definition of '%s': %s", net->name, strerror(-r));

@@ -239,14 +239,21 @@ static int route_from_json(struct json_object *o, const char *dev, struct vnet_r
 /* Addresses worth moving: not IPv6 link-local (each link keeps its own). */
 static bool movable_addr(const struct vnet_addr_entry *e)
 {
-	return !(e->prefix.family == AF_INET6 && e->prefix.addr.bytes[0] == 0xfe &&
-		 (e->prefix.addr.bytes[1] & 0xc0) == 0x80);
+	if (e->prefix.family != AF_INET6)
+		return true;
+	if (e->prefix.addr.bytes[0] == 0xfe && (e->prefix.addr.bytes[1] & 0xc0) == 0x80)
+		return false;
+	/* SLAAC addresses come back on the bridge by themselves, with their lifetimes */
+	return e->flags & IFA_F_PERMANENT;
 }
 
 /* Routes worth moving: what someone added, not the kernel's own prefix routes. */
 static bool movable_route(const struct vnet_route *rt, const char *dev)
 {
 	if (strcmp(rt->dev, dev) || rt->protocol == RTPROT_KERNEL)
+		return false;
+	/* router advertisements are learnt again on the bridge; a copy would never expire */
+	if (rt->protocol == RTPROT_RA)
 		return false;
 	/* fe80::/64 and multicast routes come with the link itself */
 	if (rt->dst.family == AF_INET6 && rt->dst.addr.bytes[0] == 0xfe &&

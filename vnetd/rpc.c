@@ -234,7 +234,7 @@ static int handle_request(struct rpc_client *c, const char *line, size_t len)
 
 	req = json_tokener_parse_ex(tok, line, len);
 	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
-	    tok->char_offset < (int)len) {
+	    json_tokener_get_parse_end(tok) < len) {
 		char m[160];
 
 		snprintf(m, sizeof(m), "parse error: %s",

@@ -355,6 +355,10 @@ static void test_create_default(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(tl_jstr(res, "note") ? tl_jstr(res, "note") : "", "using 192.168.123.0/24"));
 	put(r);
 	expect_err("network.create-default", NULL, "EEXIST", "network 'default' already exists");
+	/* a bridge name some other link has: refused, nothing defined */
+	expect_err("network.create-default", "{\"name\":\"dflt2\",\"bridge\":\"hx1\"}", "EBUSY",
+		   "bridge 'hx1' already exists as a veth link that vnet does not manage");
+	expect_err("network.get", "{\"name\":\"dflt2\"}", "ENOENT", NULL);
 	CU_ASSERT_EQUAL(tl_run("ip -j addr show dev vnetbr0 | jq -e '.[0].addr_info[0].local == \"192.168.123.1\"' >/dev/null"), 0);
 	expect_ok("network.stop", "{\"name\":\"default\"}");
 	expect_ok("network.undefine", "{\"name\":\"default\"}");
