@@ -338,6 +338,28 @@ static int m_network_get(struct rpc_call *call)
 	return 0;
 }
 
+/* libvirt's default: DHCP over .2-.254, names under NAME.vnet (when NAME is a DNS label). */
+static void default_dhcp(struct json_object *def, const char *name, int n)
+{
+	struct json_object *dhcp = json_object_new_object(), *ranges = json_object_new_array();
+	struct json_object *range = json_object_new_object(), *dns;
+	char a[32], domain[NETWORK_NAME_MAX + 8];
+
+	snprintf(a, sizeof(a), "192.168.%d.2", n);
+	json_object_object_add(range, "start", json_object_new_string(a));
+	snprintf(a, sizeof(a), "192.168.%d.254", n);
+	json_object_object_add(range, "end", json_object_new_string(a));
+	json_object_array_add(ranges, range);
+	json_object_object_add(dhcp, "ranges", ranges);
+	json_object_object_add(json_object_object_get(def, "ipv4"), "dhcp", dhcp);
+	snprintf(domain, sizeof(domain), "%s.vnet", name);
+	if (dhcp_dns_name_check("dns.domain", domain, false, NULL) == 0) {
+		dns = json_object_new_object();
+		json_object_object_add(dns, "domain", json_object_new_string(domain));
+		json_object_object_add(def, "dns", dns);
+	}
+}
+
 /* The first free 192.168.N.0/24 from 122 on: not routed here, not another network's. */
 static int m_network_create_default(struct rpc_call *call)
 {
@@ -374,6 +396,7 @@ static int m_network_create_default(struct rpc_call *call)
 		json_object_object_add(def, "autostart", json_object_new_boolean(true));
 		json_object_object_add(def, "ipv4", json_object_new_object());
 		json_object_object_add(json_object_object_get(def, "ipv4"), "address", json_object_new_string(addr));
+		default_dhcp(def, name, n);
 		r = parse_candidate(call, def, &net);
 		json_object_put(def);
 		if (r == 0)
