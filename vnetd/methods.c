@@ -624,7 +624,9 @@ static int m_events_subscribe(struct rpc_call *call)
 	static const char *const known[] = { NULL };
 	static const char *const names[] = {
 		"network.defined", "network.undefined", "network.changed", "network.started",
-		"network.stopped", "network.adopted", "firewall.adopted", "drift.repaired", NULL,
+		"network.stopped", "network.adopted", "firewall.adopted", "drift.repaired",
+		"dnsmasq.exited", "dnsmasq.restarted", "dhcp.host.added", "dhcp.host.removed",
+		"dns.host.added", "dns.host.removed", NULL,
 	};
 	struct json_object *a;
 	int r;
