@@ -112,6 +112,13 @@ static int dnsmasq_pid_wait(const char *net, int not, int ms)
 	return 0;
 }
 
+static const char *builddir(void)
+{
+	const char *b = getenv("VNET_TOP_BUILDDIR");
+
+	return b ? b : ".";
+}
+
 static char *slurp(const char *path)
 {
 	char *out = tl_capture(NULL, "cat %s 2>/dev/null", path);
@@ -373,6 +380,19 @@ static void test_live_host(void)
 	/* removed again: the name goes, still the same dnsmasq */
 	expect_ok("dns.host.remove", "{\"network\":\"default\",\"ip\":\"10.55.0.40\"}");
 	CU_ASSERT_TRUE(wait_until(3000, "! busybox nslookup cache.default.vnet " GW " 2>&1 | grep -q 10.55.0.40"));
+	CU_ASSERT_EQUAL(dnsmasq_pid("default"), before);
+
+	/* the same through vnetctl */
+	CU_ASSERT_EQUAL(tl_run("%s/tools/vnetctl --socket %s dns host add default 10.55.0.42 files files2 >/dev/null",
+			       builddir(), vd.sock), 0);
+	CU_ASSERT_TRUE(resolves(ns_a, "files2.default.vnet", GW, "10.55.0.42"));
+	CU_ASSERT_EQUAL(tl_run("%s/tools/vnetctl --socket %s dns host remove default 10.55.0.42 >/dev/null",
+			       builddir(), vd.sock), 0);
+	CU_ASSERT_EQUAL(tl_run("%s/tools/vnetctl --socket %s lease list default | grep -q '%s .*vma'",
+			       builddir(), vd.sock, dyn_ip), 0);
+	CU_ASSERT_EQUAL(tl_run("%s/tools/vnetctl --socket %s dhcp host add default 52:54:00:55:00:77 10.55.0.77 "
+			       "--name seven >/dev/null && %s/tools/vnetctl --socket %s dhcp host remove default "
+			       "52:54:00:55:00:77 >/dev/null", builddir(), vd.sock, builddir(), vd.sock), 0);
 	CU_ASSERT_EQUAL(dnsmasq_pid("default"), before);
 }
 
