@@ -219,6 +219,9 @@ int main(int argc, char **argv)
 		log_err("loading definitions from %s: %s", d.config_dir, strerror(-r));
 		goto out;
 	}
+	r = dhcp_init(&d);
+	if (r < 0)
+		goto out;
 	r = monitor_start(&d);
 	if (r < 0) {
 		log_err("starting the netlink monitor: %s", strerror(-r));
@@ -242,6 +245,7 @@ out:
 	sd_event_source_disable_unref(d.reconcile_source);
 	rpc_free(&d);
 	monitor_free(&d);
+	dhcp_free(&d);
 	while (d.networks) {
 		struct vnetd_network *n = d.networks;
 
