@@ -17,6 +17,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "vnetd.h"
+#include "attach.h"
 
 /* A safety net under the monitors: look at everything now and then. */
 #define PERIODIC_RECONCILE_USEC (60ULL * 1000 * 1000)
@@ -222,6 +223,9 @@ int main(int argc, char **argv)
 	r = dhcp_init(&d);
 	if (r < 0)
 		goto out;
+	r = attach_load(&d);
+	if (r < 0)
+		log_warn("reading the ports recorded under %s/ports: %s, ignoring", d.run_dir, strerror(-r));
 	r = monitor_start(&d);
 	if (r < 0) {
 		log_err("starting the netlink monitor: %s", strerror(-r));
@@ -246,6 +250,7 @@ out:
 	rpc_free(&d);
 	monitor_free(&d);
 	dhcp_free(&d);
+	attach_free_all(&d);
 	while (d.networks) {
 		struct vnetd_network *n = d.networks;
 

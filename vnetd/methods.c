@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include "vnetd.h"
+#include "attach.h"
 
 __attribute__((format(printf, 3, 4)))
 static int fail(struct rpc_call *call, int code, const char *fmt, ...)
@@ -626,7 +627,7 @@ static int m_events_subscribe(struct rpc_call *call)
 		"network.defined", "network.undefined", "network.changed", "network.started",
 		"network.stopped", "network.adopted", "firewall.adopted", "drift.repaired",
 		"dnsmasq.exited", "dnsmasq.restarted", "dhcp.host.added", "dhcp.host.removed",
-		"dns.host.added", "dns.host.removed", NULL,
+		"dns.host.added", "dns.host.removed", "port.attached", "port.detached", NULL,
 	};
 	struct json_object *a;
 	int r;
@@ -664,6 +665,10 @@ static const struct method {
 	{ "dns.host.add", m_dns_host_add, true },
 	{ "dns.host.remove", m_dns_host_remove, true },
 	{ "lease.list", m_lease_list, false },
+	/* others than root and 'vnet' may attach where bridge.conf allows: checked inside */
+	{ "attach", m_attach, false },
+	{ "detach", m_detach, false },
+	{ "port.list", m_port_list, false },
 	{ "daemon.status", m_daemon_status, false },
 	{ "events.subscribe", m_events_subscribe, false },
 };

@@ -22,6 +22,7 @@ struct rpc_client;
 struct rpc_server;
 struct vnetd_monitor;
 struct vnetd_dhcp;
+struct vnetd_attach;
 
 struct vnetd {
 	sd_event *event;
@@ -47,6 +48,11 @@ struct vnetd {
 	unsigned long reconciles, drift_repairs;
 
 	struct vnetd_dhcp *dhcp;       /* dhcp.c: the supervised dnsmasqs */
+
+	/* attach.c: the taps made for VMs (attach.h) */
+	struct vnetd_attach *attachments;
+	unsigned int n_attachments;
+	unsigned int attach_next;      /* where the search for a free vnetN starts */
 };
 
 /* ---- log.c ---------------------------------------------------------- */
@@ -112,6 +118,9 @@ unsigned int rpc_client_count(struct vnetd *d);
 void rpc_broadcast(struct vnetd *d, const char *method, struct json_object *params);
 void rpc_client_subscribe(struct rpc_client *c);
 bool rpc_client_may_write(const struct rpc_client *c);
+/* rpc_client_uid / _gid - the peer's credentials (SO_PEERCRED). */
+uid_t rpc_client_uid(const struct rpc_client *c);
+gid_t rpc_client_gid(const struct rpc_client *c);
 
 /* ---- events.c -------------------------------------------------------- */
 
@@ -157,6 +166,9 @@ struct rpc_call {
 	struct json_object *params;    /* borrowed; NULL when absent */
 	struct json_object *result;    /* set by the handler on success */
 	struct vnet_error err;         /* set by the handler on failure */
+	struct json_object *err_data;  /* extra members of error.data (taken), or NULL */
+	int fds[16];                   /* sent with the reply (SCM_RIGHTS), then closed */
+	size_t n_fds;
 };
 
 /*
