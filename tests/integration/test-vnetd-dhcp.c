@@ -510,6 +510,26 @@ static void test_isolated(void)
 	expect_ok("network.undefine", "{\"name\":\"lab\"}");
 }
 
+/* An IPv6 /64 gateway: router advertisements from the network's dnsmasq, a SLAAC address in the VM. */
+static void test_ipv6_ra(void)
+{
+	char ns[32];
+
+	expect_ok("network.define",
+		  "{\"name\":\"six\",\"mode\":\"isolated\",\"bridge\":\"vbr-six\",\"mac\":\"02:00:00:57:00:01\","
+		  " \"ipv6\":{\"address\":\"fd00:57::1/64\"}}");
+	expect_ok("network.start", "{\"name\":\"six\"}");
+	CU_ASSERT_FATAL(dnsmasq_pid("six") > 0);
+	CU_ASSERT_EQUAL(tl_run("grep -q '^enable-ra$' %s/run/dnsmasq/six.conf", vd.dir), 0);
+	snprintf(ns, sizeof(ns), "%s", tl_netns_add("dh6"));
+	veth_into(ns, "52:54:00:57:00:0a", "vbr-six");
+	/* EUI-64 from the MAC, in the network's prefix */
+	CU_ASSERT_TRUE(wait_until(15000, "ip -n %s -6 addr show dev eth0 scope global | grep -q 'fd00:57::5054:ff:fe57:a/64'", ns));
+	CU_ASSERT_EQUAL(tl_run("ip netns exec %s busybox ping -6 -c 1 -W 2 -q fd00:57::1 >/dev/null 2>&1", ns), 0);
+	expect_ok("network.stop", "{\"name\":\"six\"}");
+	expect_ok("network.undefine", "{\"name\":\"six\"}");
+}
+
 /* Every bad input: its own message, and the definition and dnsmasq unchanged. */
 static void test_bad_input(void)
 {
@@ -592,6 +612,7 @@ int main(void)
 		{ "vnetd restarted: dnsmasq adopted", test_vnetd_restart },
 		{ "nothing on the outside address", test_not_outside },
 		{ "isolated network", test_isolated },
+		{ "IPv6 router advertisements", test_ipv6_ra },
 		{ "bad input changes nothing", test_bad_input },
 		{ "stop", test_stop },
 		CU_TEST_INFO_NULL,
