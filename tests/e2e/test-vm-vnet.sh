@@ -5,7 +5,11 @@
 # asks vnetd for a tap as an open fd. The guest must get its lease from
 # vnet's dnsmasq, resolve names through the gateway, fetch a page from an
 # outside host through NAT and serve a page the outside host reaches through
-# vnet's port forward. When QEMU ends, its tap and vnetd's port entry go.
+# vnet's port forward. vnetd restarted under the running guest keeps its
+# fd-held tap in port.list and the forward working. When QEMU ends, its tap
+# and vnetd's port entry go. A second guest on -netdev tap,fd= from
+# examples/vnet-tap-fd (vnetd's MAC) gets a dynamic lease that port.list
+# shows next to its tap.
 #
 # Topology (inside `unshare -n -m -p`; nothing touches the machine's own
 # namespaces or /etc):
@@ -137,15 +141,20 @@ ip netns exec out busybox httpd -f -p "$OUT_IP:8000" -h "$work/outside" &
 pids="$pids $!"
 
 # --- vnetd and its NAT network ----------------------------------------------------
-"$B/vnetd/vnetd" --foreground --log-level debug --socket "$VNET_SOCKET" \
-	--config-dir "$work/etc" --run-dir "$work/run" --state-dir "$work/state" \
-	>"$work/vnetd.log" 2>&1 &
-pids="$pids $!"
-i=0
-until vnetctl status >/dev/null 2>&1 || [ $i -ge 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+# start_vnetd: in the background, appending to its log; sets vpid.
+start_vnetd() {
+	"$B/vnetd/vnetd" --foreground --log-level debug --socket "$VNET_SOCKET" \
+		--config-dir "$work/etc" --run-dir "$work/run" --state-dir "$work/state" \
+		>>"$work/vnetd.log" 2>&1 &
+	vpid=$!
+	pids="$pids $vpid"
+	i=0
+	until vnetctl status >/dev/null 2>&1 || [ $i -ge 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+start_vnetd
 must vnetctl status
 
 cat >"$work/$NET.json" <<JSON
@@ -215,6 +224,16 @@ e2e_check "outside host fetched the guest's page via $OUT_GW:$FWD_PORT" \
 	"vnet-e2e guest $token" \
 	"$(ip netns exec out timeout 20 busybox wget -q -O - "http://$OUT_GW:$FWD_PORT/" 2>&1)"
 
+# --- vnetd restarts under the running guest: the fd-held tap is adopted ------------
+kill "$vpid"
+e2e_wait_gone "$vpid" 10 || e2e_bad "vnetd did not exit on SIGTERM"
+start_vnetd
+e2e_check "after a vnetd restart port list still has the guest's tap" "$tap" \
+	"$(vnetctl -j port list "$NET" | jq -r '.[].tap')"
+e2e_check "after a vnetd restart the port forward still reaches the guest" \
+	"vnet-e2e guest $token" \
+	"$(ip netns exec out timeout 20 busybox wget -q -O - "http://$OUT_GW:$FWD_PORT/" 2>&1)"
+
 # --- power off: QEMU's tap goes, and so does vnetd's entry -------------------------
 ip netns exec out timeout 20 busybox wget -q -O /dev/null \
 	"http://$OUT_GW:$FWD_PORT/cgi-bin/poweroff" >/dev/null 2>&1
@@ -235,6 +254,45 @@ if [ -n "$tap" ] && ip link show dev "$tap" >/dev/null 2>&1; then
 	e2e_bad "tap $tap outlived QEMU"
 else
 	e2e_ok "tap $tap is gone with QEMU"
+fi
+
+# --- a second guest on -netdev tap,fd=3 from vnet-tap-fd, with vnetd's MAC ---------
+# A dynamic lease this time, which port list then shows next to the tap.
+log2=$work/serial2.log
+if "$B/examples/vnet-tap-fd" --vnet-hdr "$NET" -- sh -c \
+	'exec sh "$1" --netdev "tap,fd=$VNET_TAP_FD" --mac "$VNET_MAC" --serial "$2" \
+		--pidfile "$3" --timeout "$4" --append "vnet.hold=120" \
+		--wait-for "VNET-E2E: lease " --wait-for "VNET-E2E: ready"' \
+	sh "$here/boot-vm.sh" "$log2" "$work/qemu2.pid" "${VNET_E2E_BOOT_TIMEOUT:-240}" \
+	>"$work/boot2.out" 2>&1; then
+	cat "$work/boot2.out"
+	e2e_ok "second guest booted on vnet-tap-fd's tap and reported ready"
+	lease2=$(e2e_marker "$log2" lease)
+	case "$lease2" in
+	192.168.122.*) e2e_ok "second guest leased $lease2 from the range" ;;
+	*) e2e_bad "second guest's lease '$lease2' is not in 192.168.122.0/24" ;;
+	esac
+	mac2=$(vnetctl -j port list "$NET" | jq -r '.[0].mac')
+	e2e_check "the guest's MAC is the one vnetd chose" "$mac2" \
+		"$(e2e_marker "$log2" link | sed 's/^eth0 //; s/ at .*//')"
+	i=0
+	while [ $i -lt 50 ] && [ "$(vnetctl -j port list "$NET" | jq -r '.[0].ip')" != "$lease2" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	e2e_check "port list shows the tap's leased address" "$lease2" \
+		"$(vnetctl -j port list "$NET" | jq -r '.[0].ip')"
+	kill "$(cat "$work/qemu2.pid")"
+	e2e_wait_gone "$(cat "$work/qemu2.pid")" 30
+	i=0
+	while [ $i -lt 50 ] && [ "$(vnetctl -j port list "$NET" | jq length)" != 0 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	e2e_check "port list is empty once the second QEMU is gone" 0 "$(vnetctl -j port list "$NET" | jq length)"
+else
+	cat "$work/boot2.out"
+	e2e_bad "second guest (vnet-tap-fd) did not report ready"
 fi
 
 echo "timing: $(grep "'VNET-E2E: lease '" "$work/boot.out" | sed 's/.* after //') from QEMU's start to the lease; guest uptime at lease $(marker lease-time) s"
