@@ -53,6 +53,7 @@ static int on_periodic(sd_event_source *src, uint64_t usec, void *userdata)
 	struct vnetd *d = userdata;
 
 	reconcile_all(d, "periodic");
+	attach_sweep(d);
 	sd_event_source_set_time_relative(src, PERIODIC_RECONCILE_USEC);
 	sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
 	return 0;

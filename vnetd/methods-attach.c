@@ -16,6 +16,9 @@
 #include "vnetd.h"
 #include "attach.h"
 
+/* A user outside root/vnet cannot fill the host with taps. */
+#define ATTACH_USER_MAX 256
+
 __attribute__((format(printf, 3, 4)))
 static int fail(struct rpc_call *call, int code, const char *fmt, ...)
 {
@@ -169,6 +172,7 @@ static int unprivileged(struct rpc_call *call, struct attach_req *req)
 	uid_t uid = rpc_client_uid(call->client);
 	gid_t gid = rpc_client_gid(call->client);
 	char path[512];
+	unsigned n = 0;
 	int r;
 
 	r = acl_check(call->d, req->net, path, sizeof(path), &call->err);
@@ -183,6 +187,11 @@ static int unprivileged(struct rpc_call *call, struct attach_req *req)
 	if (req->gid >= 0 && req->gid != gid)
 		return fail(call, -EPERM, "gid %lld: only root and the group 'vnet' may make taps for other groups",
 			    (long long)req->gid);
+	for (struct vnetd_attach *a = call->d->attachments; a; a = a->next)
+		n += a->caller_uid == (int64_t)uid;
+	if (n >= ATTACH_USER_MAX)
+		return fail(call, -EDQUOT, "user %u already has %u taps attached, the most a user outside root and 'vnet' may have",
+			    (unsigned)uid, n);
 	/* a persistent tap of theirs: only they may open it */
 	if (!req->return_fd)
 		req->uid = uid;

@@ -478,6 +478,42 @@ static void test_acl(void)
 	/* a line the ACL does not understand denies */
 	tl_run("echo 'permit all' >%s", acl);
 	CU_ASSERT_EQUAL(as_nobody("{\"network\":\"" NET "\",\"return_fd\":true}", "EACCES", "not understood", true), 0);
+	/* at most 256 taps per such user */
+	tl_run("echo 'allow all' >%s", acl);
+	{
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			gid_t g = 65534;
+			int made = 0, refused = 0;
+
+			if (setgroups(1, &g) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+			    setresuid(65534, 65534, 65534) < 0)
+				_exit(10);
+			for (int i = 0; i < 257; i++) {
+				char p[64];
+
+				snprintf(p, sizeof(p), "{\"network\":\"" NET "\",\"tap\":\"q%d\"}", i);
+				r = call("attach", p);
+				if (r && tl_jget(r, "result"))
+					made++;
+				else if (i == 256 && err_is(r, "EDQUOT", "256 taps"))
+					refused++;
+				put(r);
+			}
+			for (int i = 0; i < 256; i++) {
+				char p[64];
+
+				snprintf(p, sizeof(p), "{\"tap\":\"q%d\"}", i);
+				put(call("detach", p));
+			}
+			_exit(made == 256 && refused == 1 ? 0 : 1);
+		}
+		waitpid(pid, &st, 0);
+		CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		CU_ASSERT_EQUAL(count_taps(), 0);
+	}
 	tl_run("rm -f %s %s", acl, inc);
 
 	/* a tap root made: nobody may not detach it */
@@ -502,6 +538,35 @@ static void test_acl(void)
 	expect_ok("detach", "{\"tap\":\"rootp0\"}");
 	CU_ASSERT_TRUE(wait_port_gone("rootp0", 3000));
 	CU_ASSERT_EQUAL(count_taps(), 0);
+}
+
+/* vnetctl's attach, port list and detach against the real vnetd */
+static void test_vnetctl(void)
+{
+	const char *b = getenv("VNET_TOP_BUILDDIR");
+	char ctl[512];
+	char *out;
+	int st;
+
+	snprintf(ctl, sizeof(ctl), "%s/tools/vnetctl --socket %s", b ? b : ".", vd.sock);
+	out = tl_capture(&st, "%s attach " NET " --tap vc0 --mac 52:54:00:0c:0c:01 --owner nobody:nogroup "
+			 "--vnet-hdr --isolated", ctl);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "attached tap 'vc0' (mac 52:54:00:0c:0c:01) to network '" NET "'"));
+	free(out);
+	CU_ASSERT_EQUAL(tl_run("ip -d -j link show dev vc0 | jq -e '.[0].linkinfo.info_data.user == \"nobody\" and "
+			       ".[0].linkinfo.info_slave_data.isolated == true' >/dev/null"), 0);
+	out = tl_capture(&st, "%s port list " NET, ctl);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "vc0") && strstr(out, "52:54:00:0c:0c:01") && strstr(out, "nobody"));
+	free(out);
+	CU_ASSERT_EQUAL(tl_run("%s detach vc0 >/dev/null && %s detach vc0 >/dev/null", ctl, ctl), 0);
+	CU_ASSERT_FALSE(link_exists("vc0"));
+	/* refusals come back as vnetctl's exit 1 with vnetd's words */
+	out = tl_capture(&st, "%s attach nosuch 2>&1", ctl);
+	CU_ASSERT_EQUAL(st, 1);
+	CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "no network with name or bridge 'nosuch'"));
+	free(out);
 }
 
 static bool restart(void)
@@ -600,6 +665,7 @@ int main(void)
 		{ "attach persistent, detach", test_attach_persistent },
 		{ "attach refusals", test_attach_errors },
 		{ "ACL for other users", test_acl },
+		{ "vnetctl attach, port list, detach", test_vnetctl },
 		{ "1000 taps across restarts", test_thousand },
 		CU_TEST_INFO_NULL,
 	};
