@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vnetctl attach|detach|port list, dhcp host add|remove, lease list */
+/* vnetctl attach|detach|port list, dhcp host add|remove, dns host add|remove, lease list */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -53,6 +53,41 @@ int cmd_dhcp_host_remove(struct vnetctl *ctl, const struct cmd_args *a)
 	if (r)
 		return r;
 	print_text(ctl->p, "network '%s': removed DHCP host %s\n", a->pos[0], a->pos[1]);
+	vnetctl_print_result(ctl, result);
+	json_object_put(result);
+	return 0;
+}
+
+int cmd_dns_host_add(struct vnetctl *ctl, const struct cmd_args *a)
+{
+	struct json_object *params, *names, *result;
+	int r;
+
+	params = vnetctl_params("network", a->pos[0], "ip", a->pos[1], NULL);
+	names = json_object_new_array();
+	for (int i = 2; i < a->npos; i++)
+		json_object_array_add(names, json_object_new_string(a->pos[i]));
+	json_object_object_add(params, "names", names);
+	r = vnetctl_call(ctl, vnetctl_subject("network", a->pos[0]), "dns.host.add", params, &result);
+	if (r)
+		return r;
+	print_text(ctl->p, "network '%s': %s has %d name%s in DNS\n", a->pos[0], a->pos[1], a->npos - 2,
+		   a->npos - 2 == 1 ? "" : "s");
+	vnetctl_print_result(ctl, result);
+	json_object_put(result);
+	return 0;
+}
+
+int cmd_dns_host_remove(struct vnetctl *ctl, const struct cmd_args *a)
+{
+	struct json_object *result;
+	int r;
+
+	r = vnetctl_call(ctl, vnetctl_subject("network", a->pos[0]), "dns.host.remove",
+			 vnetctl_params("network", a->pos[0], "ip", a->pos[1], NULL), &result);
+	if (r)
+		return r;
+	print_text(ctl->p, "network '%s': removed the DNS names of %s\n", a->pos[0], a->pos[1]);
 	vnetctl_print_result(ctl, result);
 	json_object_put(result);
 	return 0;

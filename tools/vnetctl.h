@@ -139,6 +139,8 @@ int cmd_forward_remove(struct vnetctl *ctl, const struct cmd_args *a);
 int cmd_forward_list(struct vnetctl *ctl, const struct cmd_args *a);
 int cmd_dhcp_host_add(struct vnetctl *ctl, const struct cmd_args *a);
 int cmd_dhcp_host_remove(struct vnetctl *ctl, const struct cmd_args *a);
+int cmd_dns_host_add(struct vnetctl *ctl, const struct cmd_args *a);
+int cmd_dns_host_remove(struct vnetctl *ctl, const struct cmd_args *a);
 int cmd_lease_list(struct vnetctl *ctl, const struct cmd_args *a);
 int cmd_attach(struct vnetctl *ctl, const struct cmd_args *a);
 int cmd_detach(struct vnetctl *ctl, const struct cmd_args *a);

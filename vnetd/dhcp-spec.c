@@ -273,9 +273,14 @@ nomem:
 	return -ENOMEM;
 }
 
+bool dhcp_spec_has_ra(const struct dhcp_spec *s)
+{
+	return s->has_ipv6 && s->ipv6.family == AF_INET6 && s->ipv6.len == 64;
+}
+
 bool dhcp_spec_needs_dnsmasq(const struct dhcp_spec *s)
 {
-	return (s->has_ipv4 && s->dhcp4.enabled) || s->has_ipv6 || s->has_dns;
+	return (s->has_ipv4 && s->dhcp4.enabled) || dhcp_spec_has_ra(s) || s->has_dns;
 }
 
 /* ---- validation -------------------------------------------------------- */
@@ -441,9 +446,9 @@ int dhcp_spec_validate(const struct dhcp_spec *s, struct vnet_error *err)
 		if (s->ipv6.family != AF_INET6)
 			return dhcp_err(err, -EINVAL, "ipv6.address '%s' is not an IPv6 address",
 					vnet_prefix_format(&s->ipv6, true, a));
-		if (s->ipv6.len != 64)
+		if (s->ipv6.len != 64 && s->dhcp6.enabled)
 			return dhcp_err(err, -EINVAL,
-					"ipv6.address '%s' has a /%u prefix; router advertisements (SLAAC) need /64",
+					"ipv6.address '%s' has a /%u prefix; ipv6.dhcp goes with router advertisements (SLAAC), which need /64",
 					vnet_prefix_format(&s->ipv6, true, a), s->ipv6.len);
 		r = check_ranges("ipv6", &s->ipv6, &s->dhcp6, err);
 		if (r < 0)

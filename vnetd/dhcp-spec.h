@@ -62,7 +62,7 @@ struct dhcp_spec {
 	size_t n_hosts;
 
 	/* "ipv6": {"address": "fd00::1/64", "dhcp": {"ranges": [...], "lease": "1h"}} */
-	bool has_ipv6;              /* router advertisements are sent when set */
+	bool has_ipv6;              /* router advertisements are sent when set and /64 */
 	struct vnet_prefix ipv6;
 	struct dhcp_family dhcp6;   /* optional stateful DHCPv6 */
 
@@ -100,6 +100,13 @@ int dhcp_spec_to_json(const struct dhcp_spec *s, struct json_object *net);
  * (DHCPv4, IPv6 router advertisements or DNS)?
  */
 bool dhcp_spec_needs_dnsmasq(const struct dhcp_spec *s);
+
+/*
+ * dhcp_spec_has_ra - does the network send router advertisements? Only a
+ * /64 IPv6 gateway does (SLAAC needs /64); another prefix length is a plain
+ * routed IPv6 subnet without RA or DHCPv6.
+ */
+bool dhcp_spec_has_ra(const struct dhcp_spec *s);
 
 /* dhcp_spec_validate - every semantic check; 0 or -EINVAL with @err filled. */
 int dhcp_spec_validate(const struct dhcp_spec *s, struct vnet_error *err);

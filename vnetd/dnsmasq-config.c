@@ -185,7 +185,7 @@ int dnsmasq_config_render(const struct dhcp_spec *s, const struct dnsmasq_paths 
 	}
 	if (s->has_ipv4 && s->dhcp4.enabled)
 		conf_ipv4(f, s);
-	if (s->has_ipv6 && !p->ra_shared)
+	if (dhcp_spec_has_ra(s) && !p->ra_shared)
 		conf_ipv6(f, s, p->bridge);
 	if (fclose(f) != 0) {
 		f = NULL;
@@ -255,7 +255,7 @@ int dnsmasq_ra_render(const struct dnsmasq_ra_net *nets, size_t n, const struct 
 		r = vnet_ifname_check("bridge name", nets[i].bridge ? nets[i].bridge : "", err);
 		if (r == 0)
 			r = dhcp_spec_validate(nets[i].spec, err);
-		if (nets[i].spec->has_ipv6)
+		if (dhcp_spec_has_ra(nets[i].spec))
 			served++;
 	}
 	if (r < 0)
@@ -282,7 +282,7 @@ int dnsmasq_ra_render(const struct dnsmasq_ra_net *nets, size_t n, const struct 
 	/* RDNSS and DHCPv6 DNS: the address of the bridge the answer goes out on */
 	fprintf(f, "dhcp-option=option6:dns-server,[::]\n");
 	for (i = 0; i < n; i++) {
-		if (!nets[i].spec->has_ipv6)
+		if (!dhcp_spec_has_ra(nets[i].spec))
 			continue;
 		fprintf(f, "\ninterface=%s\n", nets[i].bridge);
 		conf_ipv6_ranges(f, nets[i].spec, nets[i].bridge);

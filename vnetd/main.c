@@ -17,6 +17,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "vnetd.h"
+#include "attach.h"
 
 /* A safety net under the monitors: look at everything now and then. */
 #define PERIODIC_RECONCILE_USEC (60ULL * 1000 * 1000)
@@ -52,6 +53,7 @@ static int on_periodic(sd_event_source *src, uint64_t usec, void *userdata)
 	struct vnetd *d = userdata;
 
 	reconcile_all(d, "periodic");
+	attach_sweep(d);
 	sd_event_source_set_time_relative(src, PERIODIC_RECONCILE_USEC);
 	sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
 	return 0;
@@ -219,6 +221,12 @@ int main(int argc, char **argv)
 		log_err("loading definitions from %s: %s", d.config_dir, strerror(-r));
 		goto out;
 	}
+	r = dhcp_init(&d);
+	if (r < 0)
+		goto out;
+	r = attach_load(&d);
+	if (r < 0)
+		log_warn("reading the ports recorded under %s/ports: %s, ignoring", d.run_dir, strerror(-r));
 	r = monitor_start(&d);
 	if (r < 0) {
 		log_err("starting the netlink monitor: %s", strerror(-r));
@@ -242,6 +250,8 @@ out:
 	sd_event_source_disable_unref(d.reconcile_source);
 	rpc_free(&d);
 	monitor_free(&d);
+	dhcp_free(&d);
+	attach_free_all(&d);
 	while (d.networks) {
 		struct vnetd_network *n = d.networks;
 

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include "vnetd.h"
+#include "attach.h"
 
 __attribute__((format(printf, 3, 4)))
 static int fail(struct rpc_call *call, int code, const char *fmt, ...)
@@ -219,6 +220,8 @@ static int m_network_define(struct rpc_call *call)
 		r = reconcile_network(d, net, NULL, &call->err);
 		if (r >= 0)
 			r = reconcile_firewall(d, false, NULL, &call->err);
+		if (r >= 0)
+			r = dhcp_network_apply(d, net, &call->err);
 		if (r < 0)
 			log_err("network '%s': applying the new definition: %s", net->name, call->err.msg);
 	}
@@ -250,6 +253,7 @@ static int m_network_undefine(struct rpc_call *call)
 	if (r < 0)
 		return fail(call, r, "removing the definition of '%s': %s", net->name, strerror(-r));
 	store_remove_runtime(call->d, net->name);
+	dhcp_network_forget(call->d, net->name);
 	snprintf(name, sizeof(name), "%s", net->name);
 	vnetd_remove(call->d, net);
 	network_free(net);
@@ -335,6 +339,28 @@ static int m_network_get(struct rpc_call *call)
 	return 0;
 }
 
+/* libvirt's default: DHCP over .2-.254, names under NAME.vnet (when NAME is a DNS label). */
+static void default_dhcp(struct json_object *def, const char *name, int n)
+{
+	struct json_object *dhcp = json_object_new_object(), *ranges = json_object_new_array();
+	struct json_object *range = json_object_new_object(), *dns;
+	char a[32], domain[NETWORK_NAME_MAX + 8];
+
+	snprintf(a, sizeof(a), "192.168.%d.2", n);
+	json_object_object_add(range, "start", json_object_new_string(a));
+	snprintf(a, sizeof(a), "192.168.%d.254", n);
+	json_object_object_add(range, "end", json_object_new_string(a));
+	json_object_array_add(ranges, range);
+	json_object_object_add(dhcp, "ranges", ranges);
+	json_object_object_add(json_object_object_get(def, "ipv4"), "dhcp", dhcp);
+	snprintf(domain, sizeof(domain), "%s.vnet", name);
+	if (dhcp_dns_name_check("dns.domain", domain, false, NULL) == 0) {
+		dns = json_object_new_object();
+		json_object_object_add(dns, "domain", json_object_new_string(domain));
+		json_object_object_add(def, "dns", dns);
+	}
+}
+
 /* The first free 192.168.N.0/24 from 122 on: not routed here, not another network's. */
 static int m_network_create_default(struct rpc_call *call)
 {
@@ -371,6 +397,7 @@ static int m_network_create_default(struct rpc_call *call)
 		json_object_object_add(def, "autostart", json_object_new_boolean(true));
 		json_object_object_add(def, "ipv4", json_object_new_object());
 		json_object_object_add(json_object_object_get(def, "ipv4"), "address", json_object_new_string(addr));
+		default_dhcp(def, name, n);
 		r = parse_candidate(call, def, &net);
 		json_object_put(def);
 		if (r == 0)
@@ -598,7 +625,9 @@ static int m_events_subscribe(struct rpc_call *call)
 	static const char *const known[] = { NULL };
 	static const char *const names[] = {
 		"network.defined", "network.undefined", "network.changed", "network.started",
-		"network.stopped", "network.adopted", "firewall.adopted", "drift.repaired", NULL,
+		"network.stopped", "network.adopted", "firewall.adopted", "drift.repaired",
+		"dnsmasq.exited", "dnsmasq.restarted", "dhcp.host.added", "dhcp.host.removed",
+		"dns.host.added", "dns.host.removed", "port.attached", "port.detached", NULL,
 	};
 	struct json_object *a;
 	int r;
@@ -631,6 +660,15 @@ static const struct method {
 	{ "forward.add", m_forward_add, true },
 	{ "forward.remove", m_forward_remove, true },
 	{ "forward.list", m_forward_list, false },
+	{ "dhcp.host.add", m_dhcp_host_add, true },
+	{ "dhcp.host.remove", m_dhcp_host_remove, true },
+	{ "dns.host.add", m_dns_host_add, true },
+	{ "dns.host.remove", m_dns_host_remove, true },
+	{ "lease.list", m_lease_list, false },
+	/* others than root and 'vnet' may attach where bridge.conf allows: checked inside */
+	{ "attach", m_attach, false },
+	{ "detach", m_detach, false },
+	{ "port.list", m_port_list, false },
 	{ "daemon.status", m_daemon_status, false },
 	{ "events.subscribe", m_events_subscribe, false },
 };

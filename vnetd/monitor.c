@@ -15,6 +15,7 @@
 #include <vnet/firewall.h>
 
 #include "vnetd.h"
+#include "attach.h"
 
 struct vnetd_monitor {
 	struct mnl_socket *rtnl;
@@ -82,6 +83,10 @@ static int rtnl_msg_cb(const struct nlmsghdr *nlh, void *data)
 		if (((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family != AF_BRIDGE ||
 		    nlh->nlmsg_type == RTM_NEWLINK)
 			track_ports(d, nlh->nlmsg_type, &la);
+		/* a tap deleted, or closed by the hypervisor that held it */
+		if (nlh->nlmsg_type == RTM_DELLINK && la.name &&
+		    ((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family != AF_BRIDGE)
+			attach_link_gone(d, la.name, ((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index);
 		if (la.name && managed_name(d, la.name)) {
 			log_debug("link event on %s", la.name);
 			reconcile_schedule(d);
@@ -110,6 +115,7 @@ static int rtnl_io(sd_event_source *src, int fd, uint32_t revents, void *userdat
 				/* events were lost: look at everything */
 				log_warn("rtnetlink monitor overrun, reconciling everything");
 				reconcile_schedule(d);
+				attach_sweep(d);
 				continue;
 			}
 			break;

@@ -21,6 +21,8 @@ static const char *const mode_names[] = {
 static const char *const extra_top[] = { "dns", "description", "vlan", "vxlan", "dhcp", NULL };
 static const char *const extra_ip[] = { "dhcp", "ra", NULL };
 
+static void network_dhcp_to_json(const struct vnetd_network *net, struct json_object *o);
+
 __attribute__((format(printf, 3, 4)))
 static int fail(struct vnet_error *err, int code, const char *fmt, ...)
 {
@@ -616,6 +618,15 @@ int network_parse(struct json_object *obj, const char *const *taken_bridges,
 				goto out;
 		}
 	}
+	/* DHCP and DNS: ipv4.dhcp, ipv6.dhcp, dns (the ranges, hosts, names) */
+	if (net->mode == NETWORK_BRIDGE && json_object_object_get_ex(obj, "dns", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		r = fail(err, -EINVAL, "dns is set but mode is 'bridge'; a bridged network uses the LAN's DHCP and DNS");
+		goto out;
+	}
+	r = dhcp_spec_from_json(&net->dhcp, obj, err);
+	if (r < 0)
+		goto out;
 	*ret = net;
 	net = NULL;
 	r = 0;
@@ -676,7 +687,31 @@ struct json_object *network_to_json(const struct vnetd_network *net)
 		json_object_object_add(o, "forwards", fw);
 	}
 	add_extra(o, net->extra);
+	network_dhcp_to_json(net, o);
 	return o;
+}
+
+/* The canonical ipv4.dhcp, ipv6.dhcp and dns members, which live changes (dhcp.host.add...) update. */
+static void network_dhcp_to_json(const struct vnetd_network *net, struct json_object *o)
+{
+	static const char *const fams[] = { "ipv4", "ipv6" };
+	struct json_object *tmp = json_object_new_object(), *from, *to, *v;
+
+	if (!tmp || dhcp_spec_to_json(&net->dhcp, tmp) < 0)
+		goto out;
+	for (size_t i = 0; i < 2; i++) {
+		if (!json_object_object_get_ex(o, fams[i], &to))
+			continue;
+		json_object_object_del(to, "dhcp");
+		if (json_object_object_get_ex(tmp, fams[i], &from) &&
+		    json_object_object_get_ex(from, "dhcp", &v))
+			json_object_object_add(to, "dhcp", json_object_get(v));
+	}
+	json_object_object_del(o, "dns");
+	if (json_object_object_get_ex(tmp, "dns", &v))
+		json_object_object_add(o, "dns", json_object_get(v));
+out:
+	json_object_put(tmp);
 }
 
 void network_free(struct vnetd_network *net)
@@ -688,6 +723,7 @@ void network_free(struct vnetd_network *net)
 	json_object_put(net->extra_v4);
 	json_object_put(net->extra_v6);
 	json_object_put(net->saved_uplink);
+	dhcp_spec_clear(&net->dhcp);
 	free(net->ports);
 	free(net);
 }

@@ -15,6 +15,8 @@
 #include <vnet/vnet.h>
 #include <vnet/firewall.h>
 
+#include "dhcp-spec.h"
+
 #define NETWORK_NAME_MAX 32
 #define NETWORK_MAX_FORWARDS 65536
 
@@ -42,6 +44,8 @@ struct vnetd_network {
 	/* keys later features own ("dns", "ipv4.dhcp", ...), kept verbatim */
 	struct json_object *extra;
 	struct json_object *extra_v4, *extra_v6;
+	/* ipv4.dhcp, ipv6.dhcp and dns, parsed and validated (dhcp-spec.h) */
+	struct dhcp_spec dhcp;
 
 	/* runtime, not part of the definition */
 	bool active;

@@ -646,6 +646,8 @@ int reconcile_all(struct vnetd *d, const char *why)
 				d->drift_repairs++;
 			event_emit(d, drift ? "drift.repaired" : "network.adopted", net->name, x);
 		}
+		/* a vnetd start adopts a running dnsmasq; only a repaired bridge restarts it */
+		dhcp_network_ensure(d, net, drift && fixed);
 	}
 	/*
 	 * With nothing active the table is left alone: network.stop already
@@ -816,10 +818,15 @@ int network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error 
 	r = reconcile_firewall(d, false, NULL, err);
 	if (r < 0)
 		goto fail;
+	/* after the bridge has its addresses: dnsmasq binds those present at its start */
+	r = dhcp_network_start(d, net, err);
+	if (r < 0)
+		goto fail;
 	log_info("network '%s': started (%s, bridge %s)", net->name, network_mode_name(net->mode), net->bridge);
 	return 0;
 fail:
 	log_err("network '%s': start failed: %s", net->name, err->msg);
+	dhcp_network_stop(d, net);
 	net->active = false;
 	teardown(d, net, &ignored);
 	reconcile_firewall(d, false, NULL, &ignored);
@@ -833,6 +840,7 @@ int network_stop(struct vnetd *d, struct vnetd_network *net, struct vnet_error *
 {
 	int r;
 
+	dhcp_network_stop(d, net);
 	r = teardown(d, net, err);
 	if (r < 0)
 		return r;
@@ -886,6 +894,7 @@ struct json_object *network_status(struct vnetd *d, struct vnetd_network *net)
 	} else {
 		json_object_object_add(st, "firewall_in_place", json_object_new_boolean(false));
 	}
+	json_object_object_add(st, "dnsmasq", dhcp_network_status(d, net));
 	free(addrs);
 	free(links);
 	return st;

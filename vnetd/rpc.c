@@ -26,6 +26,14 @@
 #define RPC_OUT_PAUSE (256 * 1024)
 #define RPC_READ_CHUNK 65536
 #define RPC_CLIENTS_MAX 1024
+#define RPC_FDS_MAX 16
+
+/* fds that go out with the reply starting at byte @off of the output */
+struct rpc_fds {
+	size_t off;
+	int fds[RPC_FDS_MAX];
+	size_t n;
+};
 
 /* JSON-RPC 2.0 codes */
 #define RPC_PARSE_ERROR -32700
@@ -42,6 +50,8 @@ struct rpc_client {
 	size_t in_len, in_cap;
 	char *out;
 	size_t out_len, out_off, out_cap;
+	struct rpc_fds *fdq;       /* in output order */
+	size_t n_fdq;
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
@@ -65,6 +75,21 @@ struct rpc_server {
 
 static int reap_dead(sd_event_source *src, void *userdata);
 
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* The first pending fds have gone out (or never will): close our copies. */
+static void fdq_pop(struct rpc_client *c)
+{
+	close_fds(c->fdq[0].fds, c->fdq[0].n);
+	memmove(c->fdq, c->fdq + 1, (c->n_fdq - 1) * sizeof(*c->fdq));
+	c->n_fdq--;
+}
+
 static void client_free(struct rpc_client *c)
 {
 	struct rpc_server *s = c->d->rpc;
@@ -79,6 +104,10 @@ static void client_free(struct rpc_client *c)
 	log_debug("client pid %d uid %u: disconnected", (int)c->pid, (unsigned)c->uid);
 	sd_event_source_disable_unref(c->src);
 	close(c->fd);
+	/* taps never handed over vanish with these */
+	while (c->n_fdq)
+		fdq_pop(c);
+	free(c->fdq);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -128,12 +157,48 @@ static int client_update_events(struct rpc_client *c)
 	return sd_event_source_set_io_events(c->src, ev);
 }
 
+/* Send from out_off, with the fds that start there; never past the next fds. */
+static ssize_t client_send(struct rpc_client *c)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * RPC_FDS_MAX)];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { c->out + c->out_off, c->out_len - c->out_off };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct rpc_fds *q = c->n_fdq ? &c->fdq[0] : NULL;
+	ssize_t w;
+
+	if (q && q->off > c->out_off) {
+		iov.iov_len = q->off - c->out_off;
+		q = NULL;
+	} else if (q && c->n_fdq > 1) {
+		iov.iov_len = c->fdq[1].off - c->out_off;
+	}
+	if (q) {
+		struct cmsghdr *cm;
+
+		memset(&cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * q->n);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * q->n);
+		memcpy(CMSG_DATA(cm), q->fds, sizeof(int) * q->n);
+	}
+	w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* the fds travel with the first byte; ours are copies now */
+	if (w > 0 && q)
+		fdq_pop(c);
+	return w;
+}
+
 /* Write what the socket takes now; the rest waits for EPOLLOUT. */
 static int client_flush(struct rpc_client *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = client_send(c);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -152,7 +217,7 @@ static int client_flush(struct rpc_client *c)
 	return client_update_events(c);
 }
 
-static int client_queue(struct rpc_client *c, struct json_object *msg)
+static int client_queue_fds(struct rpc_client *c, struct json_object *msg, const int *fds, size_t nfds)
 {
 	const char *s = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t n = strlen(s);
@@ -170,6 +235,8 @@ static int client_queue(struct rpc_client *c, struct json_object *msg)
 		/* compact before growing */
 		if (c->out_off) {
 			memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+			for (size_t i = 0; i < c->n_fdq; i++)
+				c->fdq[i].off -= c->out_off;
 			c->out_len -= c->out_off;
 			c->out_off = 0;
 		}
@@ -181,10 +248,28 @@ static int client_queue(struct rpc_client *c, struct json_object *msg)
 		c->out = p;
 		c->out_cap = cap;
 	}
+	if (nfds) {
+		struct rpc_fds *q = realloc(c->fdq, (c->n_fdq + 1) * sizeof(*q));
+
+		if (!q || nfds > RPC_FDS_MAX) {
+			c->fdq = q ? q : c->fdq;
+			return -ENOMEM;
+		}
+		c->fdq = q;
+		q[c->n_fdq].off = c->out_len;
+		memcpy(q[c->n_fdq].fds, fds, nfds * sizeof(int));
+		q[c->n_fdq].n = nfds;
+		c->n_fdq++;
+	}
 	memcpy(c->out + c->out_len, s, n);
 	c->out[c->out_len + n] = '\n';
 	c->out_len += n + 1;
 	return 0;
+}
+
+static int client_queue(struct rpc_client *c, struct json_object *msg)
+{
+	return client_queue_fds(c, msg, NULL, 0);
 }
 
 static const char *errno_reason(int code)
@@ -194,8 +279,8 @@ static const char *errno_reason(int code)
 	return s ? s : "EIO";
 }
 
-static struct json_object *make_error(struct json_object *id, int code, const char *message,
-				      int err)
+static struct json_object *make_error_data(struct json_object *id, int code, const char *message,
+					   int err, struct json_object *extra)
 {
 	struct json_object *msg = json_object_new_object();
 	struct json_object *e = json_object_new_object();
@@ -208,11 +293,22 @@ static struct json_object *make_error(struct json_object *id, int code, const ch
 
 		json_object_object_add(data, "reason", json_object_new_string(errno_reason(err)));
 		json_object_object_add(data, "errno", json_object_new_int(err));
+		if (extra) {
+			json_object_object_foreach(extra, k, v)
+				json_object_object_add(data, k, json_object_get(v));
+		}
 		json_object_object_add(e, "data", data);
 	}
+	json_object_put(extra);
 	json_object_object_add(msg, "error", e);
 	json_object_object_add(msg, "id", id ? json_object_get(id) : NULL);
 	return msg;
+}
+
+static struct json_object *make_error(struct json_object *id, int code, const char *message,
+				      int err)
+{
+	return make_error_data(id, code, message, err, NULL);
 }
 
 static int send_and_put(struct rpc_client *c, struct json_object *msg)
@@ -277,9 +373,15 @@ static int handle_request(struct rpc_client *c, const char *line, size_t len)
 	}
 	call.params = params;
 	r = methods_dispatch(&call, method, c->may_write);
+	if (!has_id || r < 0) {
+		/* nobody will receive them: a tap made for a notification vanishes */
+		close_fds(call.fds, call.n_fds);
+		call.n_fds = 0;
+	}
 	if (!has_id) {
 		/* a notification: no reply, even for an error */
 		json_object_put(call.result);
+		json_object_put(call.err_data);
 		r = 0;
 		goto out;
 	}
@@ -290,14 +392,18 @@ static int handle_request(struct rpc_client *c, const char *line, size_t len)
 		if (!call.err.msg[0])
 			snprintf(call.err.msg, sizeof(call.err.msg), "%s: %s", method, strerror(-r));
 		log_debug("client pid %d: %s: %s", (int)c->pid, method, call.err.msg);
-		r = send_and_put(c, make_error(id, code, call.err.msg, -r));
+		r = send_and_put(c, make_error_data(id, code, call.err.msg, -r, call.err_data));
 	} else {
 		struct json_object *msg = json_object_new_object();
 
 		json_object_object_add(msg, "jsonrpc", json_object_new_string("2.0"));
 		json_object_object_add(msg, "result", call.result ? call.result : json_object_new_object());
 		json_object_object_add(msg, "id", json_object_get(id));
-		r = send_and_put(c, msg);
+		json_object_put(call.err_data);
+		r = client_queue_fds(c, msg, call.fds, call.n_fds);
+		json_object_put(msg);
+		if (r < 0)
+			close_fds(call.fds, call.n_fds);
 	}
 out:
 	json_object_put(req);
@@ -598,6 +704,16 @@ unsigned int rpc_client_count(struct vnetd *d)
 bool rpc_client_may_write(const struct rpc_client *c)
 {
 	return c->may_write;
+}
+
+uid_t rpc_client_uid(const struct rpc_client *c)
+{
+	return c ? c->uid : 0;
+}
+
+gid_t rpc_client_gid(const struct rpc_client *c)
+{
+	return c ? c->gid : 0;
 }
 
 void rpc_client_subscribe(struct rpc_client *c)

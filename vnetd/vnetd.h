@@ -21,6 +21,8 @@
 struct rpc_client;
 struct rpc_server;
 struct vnetd_monitor;
+struct vnetd_dhcp;
+struct vnetd_attach;
 
 struct vnetd {
 	sd_event *event;
@@ -44,6 +46,13 @@ struct vnetd {
 	sd_event_source *reconcile_source;
 	uint64_t started_usec;
 	unsigned long reconciles, drift_repairs;
+
+	struct vnetd_dhcp *dhcp;       /* dhcp.c: the supervised dnsmasqs */
+
+	/* attach.c: the taps made for VMs (attach.h) */
+	struct vnetd_attach *attachments;
+	unsigned int n_attachments;
+	unsigned int attach_next;      /* where the search for a free vnetN starts */
 };
 
 /* ---- log.c ---------------------------------------------------------- */
@@ -109,12 +118,45 @@ unsigned int rpc_client_count(struct vnetd *d);
 void rpc_broadcast(struct vnetd *d, const char *method, struct json_object *params);
 void rpc_client_subscribe(struct rpc_client *c);
 bool rpc_client_may_write(const struct rpc_client *c);
+/* rpc_client_uid / _gid - the peer's credentials (SO_PEERCRED). */
+uid_t rpc_client_uid(const struct rpc_client *c);
+gid_t rpc_client_gid(const struct rpc_client *c);
 
 /* ---- events.c -------------------------------------------------------- */
 
 /* event_emit - "network.started" etc.; @extra (may be NULL) is taken. */
 void event_emit(struct vnetd *d, const char *event, const char *network,
 		struct json_object *extra);
+
+/* ---- dhcp.c: one supervised dnsmasq per network ------------------- */
+
+/* dhcp_init - watch the host's resolv.conf (one inotify watch for all networks). */
+int dhcp_init(struct vnetd *d);
+/* dhcp_free - let go of every dnsmasq, leaving it running for the next vnetd. */
+void dhcp_free(struct vnetd *d);
+/* dhcp_network_start - write the files, adopt a running dnsmasq or start one (after the bridge has its address). */
+int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
+/* dhcp_network_stop - stop the network's dnsmasq; its lease file stays. */
+void dhcp_network_stop(struct vnetd *d, struct vnetd_network *net);
+/* dhcp_network_apply - after a definition change: nothing, SIGHUP, restart, start or stop. */
+int dhcp_network_apply(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
+/* dhcp_network_ensure - reconcile: a needed dnsmasq runs; @rebind restarts it (bridge recreated). */
+void dhcp_network_ensure(struct vnetd *d, struct vnetd_network *net, bool rebind);
+/* dhcp_network_status - {enabled, running, pid, restarts, ...} for network.get */
+struct json_object *dhcp_network_status(struct vnetd *d, struct vnetd_network *net);
+/* dhcp_network_leases - lease.list's array from the lease file. */
+int dhcp_network_leases(struct vnetd *d, struct vnetd_network *net, struct json_object **out);
+/* dhcp_network_forget - an undefined network: its state and lease file go. */
+void dhcp_network_forget(struct vnetd *d, const char *name);
+
+/* ---- methods-dhcp.c -------------------------------------------------- */
+
+struct rpc_call;
+int m_dhcp_host_add(struct rpc_call *call);
+int m_dhcp_host_remove(struct rpc_call *call);
+int m_dns_host_add(struct rpc_call *call);
+int m_dns_host_remove(struct rpc_call *call);
+int m_lease_list(struct rpc_call *call);
 
 /* ---- methods.c ------------------------------------------------------- */
 
@@ -124,6 +166,9 @@ struct rpc_call {
 	struct json_object *params;    /* borrowed; NULL when absent */
 	struct json_object *result;    /* set by the handler on success */
 	struct vnet_error err;         /* set by the handler on failure */
+	struct json_object *err_data;  /* extra members of error.data (taken), or NULL */
+	int fds[16];                   /* sent with the reply (SCM_RIGHTS), then closed */
+	size_t n_fds;
 };
 
 /*

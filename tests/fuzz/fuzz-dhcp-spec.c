@@ -74,7 +74,7 @@ static void check_render(const struct dhcp_spec *s)
 	}
 	dnsmasq_files_clear(&f);
 
-	if (s->has_ipv6) {
+	if (dhcp_spec_has_ra(s)) {
 		r = dnsmasq_ra_render(&net, 1, &p, &ra, &err);
 		check_err(r, &err);
 		fuzz_assert(r == 0 || r == -ENOMEM);

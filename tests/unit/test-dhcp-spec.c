@@ -78,8 +78,16 @@ static void test_ipv6_and_copy(void)
 	CU_ASSERT_EQUAL(s.dhcp6.lease, 5400);
 	CU_ASSERT_FALSE(s.dhcp4.enabled);
 	CU_ASSERT_TRUE(dhcp_spec_needs_dnsmasq(&s));
+	CU_ASSERT_TRUE(dhcp_spec_has_ra(&s));
 	CU_ASSERT_EQUAL(dhcp_spec_to_json(&s, out), 0);
 	CU_ASSERT_TRUE(json_object_equal(in, out));
+	dhcp_spec_clear(&s);
+
+	/* a /48 gateway is a routed subnet without RA: valid, and no dnsmasq for it */
+	CU_ASSERT_EQUAL_FATAL(parse("{ \"ipv6\": { \"address\": \"fd00:1::1/48\" } }", &s, &err), 0);
+	CU_ASSERT_TRUE(s.has_ipv6);
+	CU_ASSERT_FALSE(dhcp_spec_has_ra(&s));
+	CU_ASSERT_FALSE(dhcp_spec_needs_dnsmasq(&s));
 	dhcp_spec_clear(&s);
 
 	CU_ASSERT_EQUAL_FATAL(parse(good_json, &s, &err), 0);
@@ -207,8 +215,8 @@ static const struct {
 	{ DNS("{ \"forwarders\": \"192.0.2.53\" }"), "dns.forwarders must be an array" },
 	{ DNS("{ \"domian\": \"x\" }"), "dns has an unknown member 'domian'" },
 	/* IPv6 */
-	{ "{ \"ipv6\": { \"address\": \"fd00:1::1/48\" } }",
-	  "ipv6.address 'fd00:1::1/48' has a /48 prefix; router advertisements (SLAAC) need /64" },
+	{ "{ \"ipv6\": { \"address\": \"fd00:1::1/48\", \"dhcp\": {} } }",
+	  "ipv6.address 'fd00:1::1/48' has a /48 prefix; ipv6.dhcp goes with router advertisements (SLAAC), which need /64" },
 	{ "{ \"ipv6\": { \"address\": \"fd00:1::1/64\", \"dhcp\": "
 	  RANGE("fd00:2::1", "fd00:2::9") " } }",
 	  "ipv6.dhcp.ranges[0].start 'fd00:2::1' is outside the subnet fd00:1::/64 of ipv6.address" },

@@ -45,7 +45,7 @@ expect() {
 	fi
 }
 
-expect "network forward dhcp lease attach detach port events status help" vnetctl ""
+expect "network forward dhcp dns lease attach detach port events status help" vnetctl ""
 expect "network" vnetctl ne
 expect "list info define undefine start stop create-default" vnetctl network ""
 expect "start stop" vnetctl --json network st
