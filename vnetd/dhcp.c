@@ -315,6 +315,8 @@ int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_e
 {
 	struct dnsmasq_files f;
 	struct dhcp_sup *s;
+	char *old_conf = NULL;
+	bool restarted = false;
 	int r;
 
 	if (!net->active || !dhcp_spec_needs_dnsmasq(&net->dhcp))
@@ -324,27 +326,43 @@ int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_e
 		return dhcp_err(err, -ENOMEM, "out of memory");
 	if (s->proc.pid)
 		return 0;
+	/* what a running dnsmasq was started with, to tell a reload from a restart */
+	old_conf = read_text(s->conf);
 	r = render(s, net, &f, err);
 	if (r == 0)
 		r = write_files(s, net, &f, err);
 	dnsmasq_files_clear(&f);
 	if (r < 0)
-		return r;
+		goto out;
 	/* one left running by an earlier vnetd keeps serving: no restart for that */
 	if (dnsmasq_proc_adopt(s->pid, s->conf, &s->proc, NULL) == 0) {
 		struct vnet_error ignored;
 
-		log_info("network '%s': adopted dnsmasq %d", net->name, (int)s->proc.pid);
-		dnsmasq_backoff_started(&s->backoff, now_usec(d));
-		/* the files may have changed while no vnetd was there to tell it */
-		dnsmasq_proc_reload(&s->proc, &ignored);
-		return watch(s, err);
+		if (old_conf && !strcmp(old_conf, s->files.conf)) {
+			log_info("network '%s': adopted dnsmasq %d", net->name, (int)s->proc.pid);
+			dnsmasq_backoff_started(&s->backoff, now_usec(d));
+			/* the hosts files may have changed while no vnetd was there to tell it */
+			dnsmasq_proc_reload(&s->proc, &ignored);
+			r = watch(s, err);
+			goto out;
+		}
+		/* the definition changed while no vnetd ran: its main file is stale */
+		log_info("network '%s': dnsmasq %d runs an older configuration; restarting it",
+			 net->name, (int)s->proc.pid);
+		r = dnsmasq_proc_stop(&s->proc, DHCP_STOP_TIMEOUT_MS, err);
+		if (r < 0)
+			goto out;
+		restarted = true;
 	}
 	r = spawn(s, err);
 	if (r < 0)
-		return r;
+		goto out;
 	log_info("network '%s': dnsmasq %d serves bridge %s", net->name, (int)s->proc.pid, net->bridge);
-	return 0;
+	if (restarted)
+		emit(s, "dnsmasq.restarted", "settings");
+out:
+	free(old_conf);
+	return r;
 }
 
 static void sup_stop(struct dhcp_sup *s)

@@ -451,6 +451,35 @@ static void test_vnetd_restart(void)
 	CU_ASSERT_FATAL(vd_start(&vd));
 	CU_ASSERT_EQUAL(dnsmasq_pid("default"), before);
 	CU_ASSERT_TRUE(resolves(ns_a, "web.default.vnet", GW, "10.55.0.10"));
+
+	/* the definition changed while no vnetd ran: the next one restarts dnsmasq with it */
+	vd_stop(&vd, SIGTERM);
+	CU_ASSERT_EQUAL_FATAL(tl_run("sed -i 's/\"1h\"/\"2h\"/' %s/etc/networks/default.json", vd.dir), 0);
+	CU_ASSERT_FATAL(vd_start(&vd));
+	CU_ASSERT_NOT_EQUAL(dnsmasq_pid("default"), before);
+	/* gone (or a zombie of whoever inherited it) */
+	CU_ASSERT_TRUE(wait_until(3000, "! grep -qs '^State:.*[RSD]' /proc/%d/status", before));
+	CU_ASSERT_EQUAL(tl_run("grep -q ',2h$' %s/run/dnsmasq/default.conf", vd.dir), 0);
+	CU_ASSERT_TRUE(resolves(ns_a, "web.default.vnet", GW, "10.55.0.10"));
+	CU_ASSERT_STRING_EQUAL(lease_list_ip("default", MAC_DYN, "vma"), dyn_ip);
+}
+
+/* A deleted bridge is recreated by the reconciler; dnsmasq is restarted to bind it again. */
+static void test_bridge_recreated(void)
+{
+	char log[160];
+	int before = dnsmasq_pid("default"), after;
+
+	CU_ASSERT_FATAL(before > 0);
+	CU_ASSERT_EQUAL_FATAL(tl_run("ip link del vbr-dh"), 0);
+	after = dnsmasq_pid_wait("default", before, 10000);
+	CU_ASSERT_FATAL(after > 0);
+	CU_ASSERT_TRUE(wait_until(5000, "ip -j link show master vbr-dh | grep -q '\"ifname\"'"));
+	CU_ASSERT_TRUE(wait_until(5000, "busybox nslookup web.default.vnet " GW " 2>&1 | grep -q 10.55.0.10"));
+	/* DHCP on the new bridge: the client renews the same address */
+	snprintf(log, sizeof(log), "%s/udhcpc-a.log", work);
+	CU_ASSERT_EQUAL(tl_run(": > %s; kill -USR1 $(cat %s/udhcpc-a.pid)", log, work), 0);
+	CU_ASSERT_STRING_EQUAL(log_last(log, "renew", 10), dyn_ip);
 }
 
 static void test_not_outside(void)
@@ -611,6 +640,7 @@ int main(void)
 		{ "dnsmasq killed: restarted, lease renewed", test_kill_dnsmasq },
 		{ "vnetd restarted: dnsmasq adopted", test_vnetd_restart },
 		{ "nothing on the outside address", test_not_outside },
+		{ "bridge recreated: dnsmasq restarted", test_bridge_recreated },
 		{ "isolated network", test_isolated },
 		{ "IPv6 router advertisements", test_ipv6_ra },
 		{ "bad input changes nothing", test_bad_input },
