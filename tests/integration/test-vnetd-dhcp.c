@@ -10,7 +10,6 @@
  * isolated network's DHCP; nothing answered on the host's outside address;
  * every bad input refused with its own message and nothing changed.
  */
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,34 +44,6 @@ static void expect_ok(const char *method, const char *params)
 
 	CU_ASSERT_PTR_NOT_NULL(ok(r));
 	put(r);
-}
-
-/* dnsmasqs vnetd left behind when an assertion ended the test early */
-static void kill_dnsmasqs(void)
-{
-	char dir[160];
-	DIR *dp;
-	struct dirent *e;
-
-	snprintf(dir, sizeof(dir), "%s/run/dnsmasq", vd.dir);
-	dp = opendir(dir);
-	if (!dp)
-		return;
-	while ((e = readdir(dp))) {
-		char path[512];
-		FILE *f;
-		int pid;
-
-		if (!strstr(e->d_name, ".pid"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		f = fopen(path, "r");
-		if (f && fscanf(f, "%d", &pid) == 1 && pid > 1)
-			kill(pid, SIGKILL);
-		if (f)
-			fclose(f);
-	}
-	closedir(dp);
 }
 
 /* The network's status.dnsmasq.@key as a number (-1 when absent). */
@@ -225,8 +196,8 @@ static int suite_init(void)
 	if (!mkdtemp(work))
 		return -1;
 	chmod(work, 0755);
+	/* the harness kills the dnsmasqs vnetd leaves when the test exits */
 	vd_setup(&vd);
-	atexit(kill_dnsmasqs);
 	if (!vd_start(&vd))
 		return -1;
 	return 0;
@@ -235,7 +206,6 @@ static int suite_init(void)
 static int suite_clean(void)
 {
 	vd_stop(&vd, SIGTERM);
-	kill_dnsmasqs();
 	tl_run("rm -rf %s", work);
 	return 0;
 }
