@@ -590,13 +590,34 @@ static void test_bad_input(void)
 
 static void test_stop(void)
 {
-	int pid = dnsmasq_pid("default");
+	char script[160], log[160];
+	int pid = dnsmasq_pid("default"), st;
 
 	tl_run("kill $(cat %s/udhcpc-a.pid) 2>/dev/null", work);
 	expect_ok("network.stop", "{\"name\":\"default\"}");
 	CU_ASSERT_TRUE(wait_until(2000, "! kill -0 %d 2>/dev/null", pid));
 	/* the lease file stays for the next start */
 	CU_ASSERT_EQUAL(tl_run("grep -q %s %s/state/dnsmasq/default.leases", dyn_ip, vd.dir), 0);
+	/* started again: the same client gets the same address back from the kept lease file */
+	expect_ok("network.start", "{\"name\":\"default\"}");
+	CU_ASSERT_STRING_EQUAL(lease_list_ip("default", MAC_DYN, "vma"), dyn_ip);
+	snprintf(script, sizeof(script), "%s/udhcpc-a2.sh", work);
+	snprintf(log, sizeof(log), "%s/udhcpc-a2.log", work);
+	udhcpc_script(script, log);
+	/* a new bridge: the VMs' ports join it again, as a hypervisor would re-attach them */
+	CU_ASSERT_EQUAL(tl_run("for i in $(ip -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vh'); do "
+			       "ip link set $i master vbr-dh || exit 1; done"), 0);
+	CU_ASSERT_EQUAL(tl_run("ip netns exec %s busybox udhcpc -i eth0 -s %s -q -n -t 10 -T 1 -x hostname:vma >/dev/null 2>&1",
+			       ns_a, script), 0);
+	CU_ASSERT_STRING_EQUAL(log_last(log, "bound", 5), dyn_ip);
+	expect_ok("network.stop", "{\"name\":\"default\"}");
+	expect_ok("network.undefine", "{\"name\":\"default\"}");
+	CU_ASSERT_EQUAL(tl_run("test -e %s/state/dnsmasq/default.leases", vd.dir), 1);
+	/* a clean exit (under ASan: no leaks) */
+	st = vd_stop(&vd, SIGTERM);
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		vd_dump_log(&vd);
 }
 
 int main(void)
