@@ -242,6 +242,8 @@ static void emit(struct dhcp_sup *s, const char *event, const char *why)
 	event_emit(s->d, event, s->name, x);
 }
 
+static void schedule_restart(struct dhcp_sup *s, uint64_t delay);
+
 static int on_restart_timer(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct dhcp_sup *s = userdata;
@@ -254,7 +256,11 @@ static int on_restart_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	if (!net || !net->active || !dhcp_spec_needs_dnsmasq(&net->dhcp) || s->proc.pid)
 		return 0;
 	if (dhcp_network_start(s->d, net, &err) < 0) {
-		log_err("network '%s': restarting dnsmasq: %s", s->name, err.msg);
+		uint64_t delay = dnsmasq_backoff_exited(&s->backoff, now_usec(s->d));
+
+		log_err("network '%s': restarting dnsmasq: %s; trying again in %llu ms", s->name, err.msg,
+			(unsigned long long)(delay / 1000));
+		schedule_restart(s, delay);
 		return 0;
 	}
 	s->restarts++;

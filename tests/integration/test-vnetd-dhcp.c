@@ -206,7 +206,8 @@ static int suite_init(void)
 static int suite_clean(void)
 {
 	vd_stop(&vd, SIGTERM);
-	tl_run("rm -rf %s", work);
+	/* the port blocker of the back-off test, if an assertion left it */
+	tl_run("[ -s %s/blocker.pid ] && kill $(cat %s/blocker.pid); rm -rf %s", work, work, work);
 	return 0;
 }
 
@@ -502,6 +503,29 @@ static void test_isolated(void)
 	CU_ASSERT_NOT_EQUAL(dnsmasq_pid("lab"), pid);
 	CU_ASSERT_EQUAL(tl_run("grep -q 10.56.0.70 %s/run/dnsmasq/lab.conf", vd.dir), 0);
 	pid = dnsmasq_pid("lab");
+
+	/*
+	 * Back-off: the port is taken when the supervisor restarts it, so the
+	 * restart fails and is tried again later, until the port is free.
+	 */
+	{
+		char blocker_pid[160];
+		int again;
+
+		snprintf(blocker_pid, sizeof(blocker_pid), "%s/blocker.pid", work);
+		CU_ASSERT_EQUAL_FATAL(kill(pid, SIGKILL), 0);
+		CU_ASSERT_EQUAL_FATAL(tl_run("dnsmasq --conf-file=/dev/null --bind-interfaces --listen-address=10.56.0.1 "
+					     "--except-interface=lo --port=53 --no-dhcp-interface=vbr-lab --pid-file=%s "
+					     "-u nobody", blocker_pid), 0);
+		CU_ASSERT_TRUE(wait_until(8000, "grep -q \"network 'lab': restarting dnsmasq: .*trying again\" %s", vd.log));
+		CU_ASSERT_EQUAL(dnsmasq_pid("lab"), 0);
+		CU_ASSERT_EQUAL(dnsmasq_status("lab", "restart_pending"), 1);
+		CU_ASSERT_EQUAL(tl_run("kill $(cat %s) && rm %s", blocker_pid, blocker_pid), 0);
+		again = dnsmasq_pid_wait("lab", pid, 15000);
+		CU_ASSERT(again > 0);
+		CU_ASSERT_TRUE(resolves(ns_iso, "iso1.lab.vnet", "10.56.0.1", "10.56.0."));
+		pid = again;
+	}
 	expect_ok("network.stop", "{\"name\":\"lab\"}");
 	CU_ASSERT_EQUAL(dnsmasq_pid("lab"), 0);
 	CU_ASSERT_TRUE(wait_until(2000, "! kill -0 %d 2>/dev/null", pid));
