@@ -549,6 +549,36 @@ static void test_ipv6_ra(void)
 	/* EUI-64 from the MAC, in the network's prefix */
 	CU_ASSERT_TRUE(wait_until(15000, "ip -n %s -6 addr show dev eth0 scope global | grep -q 'fd00:57::5054:ff:fe57:a/64'", ns));
 	CU_ASSERT_EQUAL(tl_run("ip netns exec %s busybox ping -6 -c 1 -W 2 -q fd00:57::1 >/dev/null 2>&1", ns), 0);
+
+	/* with ipv6.dhcp: stateful DHCPv6 (ISC dhclient -6) from the same network's dnsmasq */
+	expect_ok("network.define",
+		  "{\"name\":\"six\",\"mode\":\"isolated\",\"bridge\":\"vbr-six\",\"mac\":\"02:00:00:57:00:01\","
+		  " \"ipv6\":{\"address\":\"fd00:57::1/64\",\"dhcp\":{\"ranges\":[{\"start\":\"fd00:57::100\",\"end\":\"fd00:57::1ff\"}]}}}");
+	{
+		char cf[160], lf[160], sf[160], pf[160], log[160];
+		FILE *f;
+
+		snprintf(cf, sizeof(cf), "%s/dhclient6.conf", work);
+		snprintf(lf, sizeof(lf), "%s/dhclient6.leases", work);
+		snprintf(sf, sizeof(sf), "%s/dhclient6-script.sh", work);
+		snprintf(pf, sizeof(pf), "%s/dhclient6.pid", work);
+		snprintf(log, sizeof(log), "%s/dhclient6.log", work);
+		f = fopen(cf, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fclose(f);
+		f = fopen(sf, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fprintf(f, "#!/bin/sh\necho \"$reason $new_ip6_address\" >> %s\nexit 0\n", log);
+		fclose(f);
+		chmod(sf, 0755);
+		/* dhclient needs a link-local address that is no longer tentative */
+		CU_ASSERT_TRUE(wait_until(5000, "! ip -n %s -6 addr show dev eth0 | grep -q tentative", ns));
+		CU_ASSERT_EQUAL(tl_run("ip netns exec %s timeout 30 dhclient -6 -1 -cf %s -lf %s -sf %s -pf %s eth0 >/dev/null 2>&1",
+				       ns, cf, lf, sf, pf), 0);
+		CU_ASSERT_EQUAL(tl_run("grep -q '^BOUND6 fd00:57::1[0-9a-f][0-9a-f]$' %s", log), 0);
+		tl_run("for i in $(seq 50); do [ -s %s ] && break; sleep 0.1; done; kill $(cat %s)", pf, pf);
+		CU_ASSERT_TRUE(wait_until(3000, "grep -q 'fd00:57::1[0-9a-f][0-9a-f]' %s/state/dnsmasq/six.leases", vd.dir));
+	}
 	expect_ok("network.stop", "{\"name\":\"six\"}");
 	expect_ok("network.undefine", "{\"name\":\"six\"}");
 }
