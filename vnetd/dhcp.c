@@ -57,6 +57,8 @@ struct vnetd_dhcp {
 	struct dhcp_sup *sups;
 	int inotify_fd;
 	sd_event_source *inotify_source;
+	/* where a symlinked resolv.conf really lives (systemd-resolved, resolvconf) */
+	char target_name[NAME_MAX + 1];
 };
 
 static struct vnetd_dhcp *dhcp_state(struct vnetd *d)
@@ -553,7 +555,8 @@ static int on_resolv(sd_event_source *src, int fd, uint32_t revents, void *userd
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 
-			if (ev->len && !strcmp(ev->name, DHCP_RESOLV_NAME))
+			if (ev->len && (!strcmp(ev->name, DHCP_RESOLV_NAME) ||
+					(d->dhcp->target_name[0] && !strcmp(ev->name, d->dhcp->target_name))))
 				hit = true;
 			p += sizeof(*ev) + ev->len;
 		}
@@ -586,6 +589,22 @@ int dhcp_init(struct vnetd *d)
 			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) < 0) {
 		log_warn("watching %s: %s, ignoring", DHCP_RESOLV_DIR, strerror(errno));
 		return 0;
+	}
+	/* a symlink: its target is rewritten in place, in another directory */
+	{
+		char *real = realpath(DHCP_RESOLV_DIR "/" DHCP_RESOLV_NAME, NULL), *slash;
+
+		if (real && strcmp(real, DHCP_RESOLV_DIR "/" DHCP_RESOLV_NAME) &&
+		    (slash = strrchr(real, '/')) && slash != real) {
+			*slash = '\0';
+			snprintf(st->target_name, sizeof(st->target_name), "%s", slash + 1);
+			if (inotify_add_watch(st->inotify_fd, real,
+					      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) < 0) {
+				log_warn("watching %s: %s, ignoring", real, strerror(errno));
+				st->target_name[0] = '\0';
+			}
+		}
+		free(real);
 	}
 	r = sd_event_add_io(d->event, &st->inotify_source, st->inotify_fd, EPOLLIN, on_resolv, d);
 	if (r < 0)

@@ -196,6 +196,14 @@ static int suite_init(void)
 	if (!mkdtemp(work))
 		return -1;
 	chmod(work, 0755);
+	/*
+	 * A private copy of /etc (this mount namespace only), so the test can
+	 * change resolv.conf and see the networks without forwarders follow.
+	 */
+	if (tl_run("mkdir %s/etc && cp -a /etc/. %s/etc/ && rm -f %s/etc/resolv.conf && "
+		   "echo 'nameserver 192.0.2.1' > %s/etc/resolv.conf && mount --bind %s/etc /etc",
+		   work, work, work, work, work) != 0)
+		return -1;
 	/* the harness kills the dnsmasqs vnetd leaves when the test exits */
 	vd_setup(&vd);
 	if (!vd_start(&vd))
@@ -494,6 +502,14 @@ static void test_isolated(void)
 	CU_ASSERT_TRUE(resolves(ns_iso, "iso1.lab.vnet", "10.56.0.1", "10.56.0."));
 	/* one network's names are not the other's */
 	CU_ASSERT_FALSE(resolves(ns_iso, "web.default.vnet", "10.56.0.1", "10.55.0.10"));
+
+	/* no forwarders: the host's resolvers, followed when resolv.conf changes (SIGHUP, same pid) */
+	CU_ASSERT_EQUAL(tl_run("grep -qx 'server=192.0.2.1' %s/run/dnsmasq/lab.servers", vd.dir), 0);
+	CU_ASSERT_EQUAL(tl_run("grep -qx 'server=192.0.2.53' %s/run/dnsmasq/default.servers", vd.dir), 0);
+	CU_ASSERT_EQUAL(tl_run("echo 'nameserver 192.0.2.77' > /etc/resolv.conf.new && mv /etc/resolv.conf.new /etc/resolv.conf"), 0);
+	CU_ASSERT_TRUE(wait_until(3000, "grep -qx 'server=192.0.2.77' %s/run/dnsmasq/lab.servers", vd.dir));
+	CU_ASSERT_EQUAL(tl_run("grep -qx 'server=192.0.2.53' %s/run/dnsmasq/default.servers", vd.dir), 0);
+	CU_ASSERT_EQUAL(dnsmasq_pid("lab"), pid);
 
 	/* a range change restarts it; stop removes it */
 	expect_ok("network.define",
