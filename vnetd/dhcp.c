@@ -57,6 +57,8 @@ struct vnetd_dhcp {
 	struct dhcp_sup *sups;
 	int inotify_fd;
 	sd_event_source *inotify_source;
+	/* where a symlinked resolv.conf really lives (systemd-resolved, resolvconf) */
+	char target_name[NAME_MAX + 1];
 };
 
 static struct vnetd_dhcp *dhcp_state(struct vnetd *d)
@@ -242,6 +244,8 @@ static void emit(struct dhcp_sup *s, const char *event, const char *why)
 	event_emit(s->d, event, s->name, x);
 }
 
+static void schedule_restart(struct dhcp_sup *s, uint64_t delay);
+
 static int on_restart_timer(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct dhcp_sup *s = userdata;
@@ -254,7 +258,11 @@ static int on_restart_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	if (!net || !net->active || !dhcp_spec_needs_dnsmasq(&net->dhcp) || s->proc.pid)
 		return 0;
 	if (dhcp_network_start(s->d, net, &err) < 0) {
-		log_err("network '%s': restarting dnsmasq: %s", s->name, err.msg);
+		uint64_t delay = dnsmasq_backoff_exited(&s->backoff, now_usec(s->d));
+
+		log_err("network '%s': restarting dnsmasq: %s; trying again in %llu ms", s->name, err.msg,
+			(unsigned long long)(delay / 1000));
+		schedule_restart(s, delay);
 		return 0;
 	}
 	s->restarts++;
@@ -315,6 +323,8 @@ int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_e
 {
 	struct dnsmasq_files f;
 	struct dhcp_sup *s;
+	char *old_conf = NULL;
+	bool restarted = false;
 	int r;
 
 	if (!net->active || !dhcp_spec_needs_dnsmasq(&net->dhcp))
@@ -324,27 +334,43 @@ int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_e
 		return dhcp_err(err, -ENOMEM, "out of memory");
 	if (s->proc.pid)
 		return 0;
+	/* what a running dnsmasq was started with, to tell a reload from a restart */
+	old_conf = read_text(s->conf);
 	r = render(s, net, &f, err);
 	if (r == 0)
 		r = write_files(s, net, &f, err);
 	dnsmasq_files_clear(&f);
 	if (r < 0)
-		return r;
+		goto out;
 	/* one left running by an earlier vnetd keeps serving: no restart for that */
 	if (dnsmasq_proc_adopt(s->pid, s->conf, &s->proc, NULL) == 0) {
 		struct vnet_error ignored;
 
-		log_info("network '%s': adopted dnsmasq %d", net->name, (int)s->proc.pid);
-		dnsmasq_backoff_started(&s->backoff, now_usec(d));
-		/* the files may have changed while no vnetd was there to tell it */
-		dnsmasq_proc_reload(&s->proc, &ignored);
-		return watch(s, err);
+		if (old_conf && !strcmp(old_conf, s->files.conf)) {
+			log_info("network '%s': adopted dnsmasq %d", net->name, (int)s->proc.pid);
+			dnsmasq_backoff_started(&s->backoff, now_usec(d));
+			/* the hosts files may have changed while no vnetd was there to tell it */
+			dnsmasq_proc_reload(&s->proc, &ignored);
+			r = watch(s, err);
+			goto out;
+		}
+		/* the definition changed while no vnetd ran: its main file is stale */
+		log_info("network '%s': dnsmasq %d runs an older configuration; restarting it",
+			 net->name, (int)s->proc.pid);
+		r = dnsmasq_proc_stop(&s->proc, DHCP_STOP_TIMEOUT_MS, err);
+		if (r < 0)
+			goto out;
+		restarted = true;
 	}
 	r = spawn(s, err);
 	if (r < 0)
-		return r;
+		goto out;
 	log_info("network '%s': dnsmasq %d serves bridge %s", net->name, (int)s->proc.pid, net->bridge);
-	return 0;
+	if (restarted)
+		emit(s, "dnsmasq.restarted", "settings");
+out:
+	free(old_conf);
+	return r;
 }
 
 static void sup_stop(struct dhcp_sup *s)
@@ -529,7 +555,8 @@ static int on_resolv(sd_event_source *src, int fd, uint32_t revents, void *userd
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 
-			if (ev->len && !strcmp(ev->name, DHCP_RESOLV_NAME))
+			if (ev->len && (!strcmp(ev->name, DHCP_RESOLV_NAME) ||
+					(d->dhcp->target_name[0] && !strcmp(ev->name, d->dhcp->target_name))))
 				hit = true;
 			p += sizeof(*ev) + ev->len;
 		}
@@ -562,6 +589,22 @@ int dhcp_init(struct vnetd *d)
 			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) < 0) {
 		log_warn("watching %s: %s, ignoring", DHCP_RESOLV_DIR, strerror(errno));
 		return 0;
+	}
+	/* a symlink: its target is rewritten in place, in another directory */
+	{
+		char *real = realpath(DHCP_RESOLV_DIR "/" DHCP_RESOLV_NAME, NULL), *slash;
+
+		if (real && strcmp(real, DHCP_RESOLV_DIR "/" DHCP_RESOLV_NAME) &&
+		    (slash = strrchr(real, '/')) && slash != real) {
+			*slash = '\0';
+			snprintf(st->target_name, sizeof(st->target_name), "%s", slash + 1);
+			if (inotify_add_watch(st->inotify_fd, real,
+					      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) < 0) {
+				log_warn("watching %s: %s, ignoring", real, strerror(errno));
+				st->target_name[0] = '\0';
+			}
+		}
+		free(real);
 	}
 	r = sd_event_add_io(d->event, &st->inotify_source, st->inotify_fd, EPOLLIN, on_resolv, d);
 	if (r < 0)

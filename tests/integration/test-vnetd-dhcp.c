@@ -10,7 +10,6 @@
  * isolated network's DHCP; nothing answered on the host's outside address;
  * every bad input refused with its own message and nothing changed.
  */
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,34 +44,6 @@ static void expect_ok(const char *method, const char *params)
 
 	CU_ASSERT_PTR_NOT_NULL(ok(r));
 	put(r);
-}
-
-/* dnsmasqs vnetd left behind when an assertion ended the test early */
-static void kill_dnsmasqs(void)
-{
-	char dir[160];
-	DIR *dp;
-	struct dirent *e;
-
-	snprintf(dir, sizeof(dir), "%s/run/dnsmasq", vd.dir);
-	dp = opendir(dir);
-	if (!dp)
-		return;
-	while ((e = readdir(dp))) {
-		char path[512];
-		FILE *f;
-		int pid;
-
-		if (!strstr(e->d_name, ".pid"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		f = fopen(path, "r");
-		if (f && fscanf(f, "%d", &pid) == 1 && pid > 1)
-			kill(pid, SIGKILL);
-		if (f)
-			fclose(f);
-	}
-	closedir(dp);
 }
 
 /* The network's status.dnsmasq.@key as a number (-1 when absent). */
@@ -225,8 +196,16 @@ static int suite_init(void)
 	if (!mkdtemp(work))
 		return -1;
 	chmod(work, 0755);
+	/*
+	 * A private copy of /etc (this mount namespace only), so the test can
+	 * change resolv.conf and see the networks without forwarders follow.
+	 */
+	if (tl_run("mkdir %s/etc && cp -a /etc/. %s/etc/ && rm -f %s/etc/resolv.conf && "
+		   "echo 'nameserver 192.0.2.1' > %s/etc/resolv.conf && mount --bind %s/etc /etc",
+		   work, work, work, work, work) != 0)
+		return -1;
+	/* the harness kills the dnsmasqs vnetd leaves when the test exits */
 	vd_setup(&vd);
-	atexit(kill_dnsmasqs);
 	if (!vd_start(&vd))
 		return -1;
 	return 0;
@@ -235,8 +214,8 @@ static int suite_init(void)
 static int suite_clean(void)
 {
 	vd_stop(&vd, SIGTERM);
-	kill_dnsmasqs();
-	tl_run("rm -rf %s", work);
+	/* the port blocker of the back-off test, if an assertion left it */
+	tl_run("[ -s %s/blocker.pid ] && kill $(cat %s/blocker.pid); rm -rf %s", work, work, work);
 	return 0;
 }
 
@@ -451,6 +430,35 @@ static void test_vnetd_restart(void)
 	CU_ASSERT_FATAL(vd_start(&vd));
 	CU_ASSERT_EQUAL(dnsmasq_pid("default"), before);
 	CU_ASSERT_TRUE(resolves(ns_a, "web.default.vnet", GW, "10.55.0.10"));
+
+	/* the definition changed while no vnetd ran: the next one restarts dnsmasq with it */
+	vd_stop(&vd, SIGTERM);
+	CU_ASSERT_EQUAL_FATAL(tl_run("sed -i 's/\"1h\"/\"2h\"/' %s/etc/networks/default.json", vd.dir), 0);
+	CU_ASSERT_FATAL(vd_start(&vd));
+	CU_ASSERT_NOT_EQUAL(dnsmasq_pid("default"), before);
+	/* gone (or a zombie of whoever inherited it) */
+	CU_ASSERT_TRUE(wait_until(3000, "! grep -qs '^State:.*[RSD]' /proc/%d/status", before));
+	CU_ASSERT_EQUAL(tl_run("grep -q ',2h$' %s/run/dnsmasq/default.conf", vd.dir), 0);
+	CU_ASSERT_TRUE(resolves(ns_a, "web.default.vnet", GW, "10.55.0.10"));
+	CU_ASSERT_STRING_EQUAL(lease_list_ip("default", MAC_DYN, "vma"), dyn_ip);
+}
+
+/* A deleted bridge is recreated by the reconciler; dnsmasq is restarted to bind it again. */
+static void test_bridge_recreated(void)
+{
+	char log[160];
+	int before = dnsmasq_pid("default"), after;
+
+	CU_ASSERT_FATAL(before > 0);
+	CU_ASSERT_EQUAL_FATAL(tl_run("ip link del vbr-dh"), 0);
+	after = dnsmasq_pid_wait("default", before, 10000);
+	CU_ASSERT_FATAL(after > 0);
+	CU_ASSERT_TRUE(wait_until(5000, "ip -j link show master vbr-dh | grep -q '\"ifname\"'"));
+	CU_ASSERT_TRUE(wait_until(5000, "busybox nslookup web.default.vnet " GW " 2>&1 | grep -q 10.55.0.10"));
+	/* DHCP on the new bridge: the client renews the same address */
+	snprintf(log, sizeof(log), "%s/udhcpc-a.log", work);
+	CU_ASSERT_EQUAL(tl_run(": > %s; kill -USR1 $(cat %s/udhcpc-a.pid)", log, work), 0);
+	CU_ASSERT_STRING_EQUAL(log_last(log, "renew", 10), dyn_ip);
 }
 
 static void test_not_outside(void)
@@ -495,6 +503,14 @@ static void test_isolated(void)
 	/* one network's names are not the other's */
 	CU_ASSERT_FALSE(resolves(ns_iso, "web.default.vnet", "10.56.0.1", "10.55.0.10"));
 
+	/* no forwarders: the host's resolvers, followed when resolv.conf changes (SIGHUP, same pid) */
+	CU_ASSERT_EQUAL(tl_run("grep -qx 'server=192.0.2.1' %s/run/dnsmasq/lab.servers", vd.dir), 0);
+	CU_ASSERT_EQUAL(tl_run("grep -qx 'server=192.0.2.53' %s/run/dnsmasq/default.servers", vd.dir), 0);
+	CU_ASSERT_EQUAL(tl_run("echo 'nameserver 192.0.2.77' > /etc/resolv.conf.new && mv /etc/resolv.conf.new /etc/resolv.conf"), 0);
+	CU_ASSERT_TRUE(wait_until(3000, "grep -qx 'server=192.0.2.77' %s/run/dnsmasq/lab.servers", vd.dir));
+	CU_ASSERT_EQUAL(tl_run("grep -qx 'server=192.0.2.53' %s/run/dnsmasq/default.servers", vd.dir), 0);
+	CU_ASSERT_EQUAL(dnsmasq_pid("lab"), pid);
+
 	/* a range change restarts it; stop removes it */
 	expect_ok("network.define",
 		  "{\"name\":\"lab\",\"mode\":\"isolated\",\"bridge\":\"vbr-lab\",\"mac\":\"02:00:00:56:00:01\","
@@ -503,6 +519,29 @@ static void test_isolated(void)
 	CU_ASSERT_NOT_EQUAL(dnsmasq_pid("lab"), pid);
 	CU_ASSERT_EQUAL(tl_run("grep -q 10.56.0.70 %s/run/dnsmasq/lab.conf", vd.dir), 0);
 	pid = dnsmasq_pid("lab");
+
+	/*
+	 * Back-off: the port is taken when the supervisor restarts it, so the
+	 * restart fails and is tried again later, until the port is free.
+	 */
+	{
+		char blocker_pid[160];
+		int again;
+
+		snprintf(blocker_pid, sizeof(blocker_pid), "%s/blocker.pid", work);
+		CU_ASSERT_EQUAL_FATAL(kill(pid, SIGKILL), 0);
+		CU_ASSERT_EQUAL_FATAL(tl_run("dnsmasq --conf-file=/dev/null --bind-interfaces --listen-address=10.56.0.1 "
+					     "--except-interface=lo --port=53 --no-dhcp-interface=vbr-lab --pid-file=%s "
+					     "-u nobody", blocker_pid), 0);
+		CU_ASSERT_TRUE(wait_until(8000, "grep -q \"network 'lab': restarting dnsmasq: .*trying again\" %s", vd.log));
+		CU_ASSERT_EQUAL(dnsmasq_pid("lab"), 0);
+		CU_ASSERT_EQUAL(dnsmasq_status("lab", "restart_pending"), 1);
+		CU_ASSERT_EQUAL(tl_run("kill $(cat %s) && rm %s", blocker_pid, blocker_pid), 0);
+		again = dnsmasq_pid_wait("lab", pid, 15000);
+		CU_ASSERT(again > 0);
+		CU_ASSERT_TRUE(resolves(ns_iso, "iso1.lab.vnet", "10.56.0.1", "10.56.0."));
+		pid = again;
+	}
 	expect_ok("network.stop", "{\"name\":\"lab\"}");
 	CU_ASSERT_EQUAL(dnsmasq_pid("lab"), 0);
 	CU_ASSERT_TRUE(wait_until(2000, "! kill -0 %d 2>/dev/null", pid));
@@ -526,6 +565,36 @@ static void test_ipv6_ra(void)
 	/* EUI-64 from the MAC, in the network's prefix */
 	CU_ASSERT_TRUE(wait_until(15000, "ip -n %s -6 addr show dev eth0 scope global | grep -q 'fd00:57::5054:ff:fe57:a/64'", ns));
 	CU_ASSERT_EQUAL(tl_run("ip netns exec %s busybox ping -6 -c 1 -W 2 -q fd00:57::1 >/dev/null 2>&1", ns), 0);
+
+	/* with ipv6.dhcp: stateful DHCPv6 (ISC dhclient -6) from the same network's dnsmasq */
+	expect_ok("network.define",
+		  "{\"name\":\"six\",\"mode\":\"isolated\",\"bridge\":\"vbr-six\",\"mac\":\"02:00:00:57:00:01\","
+		  " \"ipv6\":{\"address\":\"fd00:57::1/64\",\"dhcp\":{\"ranges\":[{\"start\":\"fd00:57::100\",\"end\":\"fd00:57::1ff\"}]}}}");
+	{
+		char cf[160], lf[160], sf[160], pf[160], log[160];
+		FILE *f;
+
+		snprintf(cf, sizeof(cf), "%s/dhclient6.conf", work);
+		snprintf(lf, sizeof(lf), "%s/dhclient6.leases", work);
+		snprintf(sf, sizeof(sf), "%s/dhclient6-script.sh", work);
+		snprintf(pf, sizeof(pf), "%s/dhclient6.pid", work);
+		snprintf(log, sizeof(log), "%s/dhclient6.log", work);
+		f = fopen(cf, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fclose(f);
+		f = fopen(sf, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fprintf(f, "#!/bin/sh\necho \"$reason $new_ip6_address\" >> %s\nexit 0\n", log);
+		fclose(f);
+		chmod(sf, 0755);
+		/* dhclient needs a link-local address that is no longer tentative */
+		CU_ASSERT_TRUE(wait_until(5000, "! ip -n %s -6 addr show dev eth0 | grep -q tentative", ns));
+		CU_ASSERT_EQUAL(tl_run("ip netns exec %s timeout 30 dhclient -6 -1 -cf %s -lf %s -sf %s -pf %s eth0 >/dev/null 2>&1",
+				       ns, cf, lf, sf, pf), 0);
+		CU_ASSERT_EQUAL(tl_run("grep -q '^BOUND6 fd00:57::1[0-9a-f][0-9a-f]$' %s", log), 0);
+		tl_run("for i in $(seq 50); do [ -s %s ] && break; sleep 0.1; done; kill $(cat %s)", pf, pf);
+		CU_ASSERT_TRUE(wait_until(3000, "grep -q 'fd00:57::1[0-9a-f][0-9a-f]' %s/state/dnsmasq/six.leases", vd.dir));
+	}
 	expect_ok("network.stop", "{\"name\":\"six\"}");
 	expect_ok("network.undefine", "{\"name\":\"six\"}");
 }
@@ -591,13 +660,34 @@ static void test_bad_input(void)
 
 static void test_stop(void)
 {
-	int pid = dnsmasq_pid("default");
+	char script[160], log[160];
+	int pid = dnsmasq_pid("default"), st;
 
 	tl_run("kill $(cat %s/udhcpc-a.pid) 2>/dev/null", work);
 	expect_ok("network.stop", "{\"name\":\"default\"}");
 	CU_ASSERT_TRUE(wait_until(2000, "! kill -0 %d 2>/dev/null", pid));
 	/* the lease file stays for the next start */
 	CU_ASSERT_EQUAL(tl_run("grep -q %s %s/state/dnsmasq/default.leases", dyn_ip, vd.dir), 0);
+	/* started again: the same client gets the same address back from the kept lease file */
+	expect_ok("network.start", "{\"name\":\"default\"}");
+	CU_ASSERT_STRING_EQUAL(lease_list_ip("default", MAC_DYN, "vma"), dyn_ip);
+	snprintf(script, sizeof(script), "%s/udhcpc-a2.sh", work);
+	snprintf(log, sizeof(log), "%s/udhcpc-a2.log", work);
+	udhcpc_script(script, log);
+	/* a new bridge: the VMs' ports join it again, as a hypervisor would re-attach them */
+	CU_ASSERT_EQUAL(tl_run("for i in $(ip -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vh'); do "
+			       "ip link set $i master vbr-dh || exit 1; done"), 0);
+	CU_ASSERT_EQUAL(tl_run("ip netns exec %s busybox udhcpc -i eth0 -s %s -q -n -t 10 -T 1 -x hostname:vma >/dev/null 2>&1",
+			       ns_a, script), 0);
+	CU_ASSERT_STRING_EQUAL(log_last(log, "bound", 5), dyn_ip);
+	expect_ok("network.stop", "{\"name\":\"default\"}");
+	expect_ok("network.undefine", "{\"name\":\"default\"}");
+	CU_ASSERT_EQUAL(tl_run("test -e %s/state/dnsmasq/default.leases", vd.dir), 1);
+	/* a clean exit (under ASan: no leaks) */
+	st = vd_stop(&vd, SIGTERM);
+	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		vd_dump_log(&vd);
 }
 
 int main(void)
@@ -611,6 +701,7 @@ int main(void)
 		{ "dnsmasq killed: restarted, lease renewed", test_kill_dnsmasq },
 		{ "vnetd restarted: dnsmasq adopted", test_vnetd_restart },
 		{ "nothing on the outside address", test_not_outside },
+		{ "bridge recreated: dnsmasq restarted", test_bridge_recreated },
 		{ "isolated network", test_isolated },
 		{ "IPv6 router advertisements", test_ipv6_ra },
 		{ "bad input changes nothing", test_bad_input },

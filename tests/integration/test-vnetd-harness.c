@@ -30,6 +30,42 @@ struct vc {
 	size_t n_events;
 };
 
+/*
+ * The dnsmasqs vnetd started: they outlive vnetd by design (a restart keeps
+ * DHCP running), so at the test's exit they are killed by their pid files,
+ * each checked to be a dnsmasq with a config under that vnetd's dir.
+ */
+static char dnsmasq_dirs[8][64];
+
+static void kill_dnsmasqs(void)
+{
+	for (size_t i = 0; i < sizeof(dnsmasq_dirs) / sizeof(dnsmasq_dirs[0]); i++) {
+		char *out;
+
+		if (!dnsmasq_dirs[i][0])
+			continue;
+		out = tl_capture(NULL, "for f in %s/run/dnsmasq/*.pid; do [ -s \"$f\" ] || continue; p=$(cat \"$f\"); "
+				 "tr '\\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q -- '--conf-file=%s/' && "
+				 "kill -9 $p; done; true", dnsmasq_dirs[i], dnsmasq_dirs[i]);
+		free(out);
+	}
+}
+
+static void note_dnsmasq_dir(const char *dir)
+{
+	static bool registered;
+
+	if (!registered) {
+		atexit(kill_dnsmasqs);
+		registered = true;
+	}
+	for (size_t i = 0; i < sizeof(dnsmasq_dirs) / sizeof(dnsmasq_dirs[0]); i++)
+		if (!dnsmasq_dirs[i][0]) {
+			snprintf(dnsmasq_dirs[i], sizeof(dnsmasq_dirs[i]), "%s", dir);
+			return;
+		}
+}
+
 void vd_setup(struct vd *vd)
 {
 	memset(vd, 0, sizeof(*vd));
@@ -40,6 +76,7 @@ void vd_setup(struct vd *vd)
 	}
 	snprintf(vd->sock, sizeof(vd->sock), "%s/vnetd.sock", vd->dir);
 	snprintf(vd->log, sizeof(vd->log), "%s/vnetd.log", vd->dir);
+	note_dnsmasq_dir(vd->dir);
 }
 
 static const char *vnetd_path(void)
