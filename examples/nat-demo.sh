@@ -70,7 +70,7 @@ esac
 EOS
 chmod 755 "$dir/udhcpc.sh"
 in_ns vm1 env VNET_DEMO_LEASE="$dir/vm1.ip" busybox udhcpc -i eth0 -s "$dir/udhcpc.sh" \
-	-x hostname:vm1 -q -n -t 10 -T 1 >/dev/null
+	-x hostname:vm1 -q -n -t 10 -T 1 >"$dir/udhcpc.log" 2>&1
 vm_ip=$(cat "$dir/vm1.ip")
 say "vm1 is on vnetbr0 and got $vm_ip by DHCP"
 say "the host resolves vm1.default.vnet through the gateway's DNS: $(busybox nslookup vm1.default.vnet 192.168.122.1 2>/dev/null | awk '/^Address/ && $NF != "192.168.122.1:53" {a=$NF} END {print a}')"

@@ -15,6 +15,8 @@ expect() {
 	fi
 }
 expect "started network 'default': nat, bridge vnetbr0, 192.168.122.1/24"
+expect 'vm1 is on vnetbr0 and got 192\.168\.122\.[0-9]* by DHCP'
+expect 'the host resolves vm1.default.vnet through the gateway.s DNS: 192\.168\.122\.[0-9]'
 expect 'vm1 fetched http://203.0.113.2/: "hello from the outside host"'
 expect "request come from 203.0.113.1 "
 expect 'through the forward: "hello from vm1"'
