@@ -33,21 +33,15 @@ static void note(char *why, size_t len, const char *fmt, ...)
 }
 
 /* Do @c's rules have the signatures of the rules @built has for it? */
-static int same_rules(const struct fw_batch *built, const struct fw_chain_state *c)
+static int same_rules(const struct fw_sig_index *built, const struct fw_chain_state *c)
 {
-	unsigned int n;
-	uint64_t *want;
-	int r;
+	const struct fw_chain_sigs *want = fw_sig_index_find(built, c->name);
+	unsigned int n = want ? want->n : 0;
 
-	r = fw_batch_chain_sigs(built, c->name, &want, &n);
-	if (r < 0)
-		return r;
-	r = n == c->rules && (n == 0 || !memcmp(want, c->sigs, n * sizeof(*want)));
-	free(want);
-	return r;
+	return n == c->rules && (n == 0 || !memcmp(want->sigs, c->sigs, n * sizeof(*want->sigs)));
 }
 
-static bool skeleton_ok(struct fw_state *st, const struct fw_batch *built, char *why,
+static bool skeleton_ok(struct fw_state *st, const struct fw_sig_index *built, char *why,
 			size_t whylen)
 {
 	static const char *const base[] = {
@@ -90,19 +84,45 @@ static bool is_base(const char *name)
 	return fw_skeleton_rule_count(name) > 0;
 }
 
-/* Is @chain one of the chains @spec wants? */
-static bool wanted_chain(const struct vnet_fw_spec *spec, const char *chain)
+static int name_cmp(const void *a, const void *b)
 {
-	char name[FW_CHAIN_NAME_MAX];
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
-	for (size_t i = 0; i < spec->n_networks; i++) {
-		if (spec->networks[i].mode == VNET_FW_OPEN)
-			continue;
-		for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
-			fw_chain_name(name, spec->networks[i].name, (enum fw_nchain)c);
-			if (!strcmp(name, chain))
-				return true;
-		}
+/* The names of the networks that have chains, sorted (the strings are @spec's). */
+static const char **chain_owners(const struct vnet_fw_spec *spec, size_t *n)
+{
+	const char **v = calloc(spec->n_networks ? spec->n_networks : 1, sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < spec->n_networks; i++)
+		if (spec->networks[i].mode != VNET_FW_OPEN)
+			v[(*n)++] = spec->networks[i].name;
+	qsort(v, *n, sizeof(*v), name_cmp);
+	return v;
+}
+
+/* Is @chain one of the chains a network in @owners wants? */
+static bool wanted_chain(const char *const *owners, size_t n, const char *chain)
+{
+	char net[FW_CHAIN_NAME_MAX], name[FW_CHAIN_NAME_MAX];
+	const char *key = net;
+
+	/* net_<name>_<suffix>: try the name before the last '_' */
+	const char *us = strrchr(chain, '_');
+
+	if (strncmp(chain, "net_", 4) || !us || us < chain + 4 ||
+	    (size_t)(us - chain - 4) >= sizeof(net))
+		return false;
+	snprintf(net, sizeof(net), "%.*s", (int)(us - chain - 4), chain + 4);
+	if (!bsearch(&key, owners, n, sizeof(*owners), name_cmp))
+		return false;
+	for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
+		fw_chain_name(name, net, (enum fw_nchain)c);
+		if (!strcmp(name, chain))
+			return true;
 	}
 	return false;
 }
@@ -123,7 +143,7 @@ static bool network_flowtable(const struct vnet_fw_spec *spec, const char *ft)
 
 /* 1: rebuild, 0: matches. @fresh is set when none of its chains exist. */
 static int network_differs(struct fw_state *st, const struct vnet_fw_network *n,
-			   const struct fw_batch *built, bool *fresh, char *why, size_t whylen)
+			   const struct fw_sig_index *built, bool *fresh, char *why, size_t whylen)
 {
 	unsigned int counts[FW_NCHAIN_COUNT];
 	char tag[64], name[FW_CHAIN_NAME_MAX], ft[FW_CHAIN_NAME_MAX + 4];
@@ -221,10 +241,14 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	    unsigned int *changes, char *why, size_t whylen)
 {
 	struct fw_elems want[FW_SET_COUNT];
+	struct fw_sig_index sigs = { NULL, 0 };
+	const char **owners = NULL;
+	size_t n_owners = 0;
 	struct fw_batch ref;
 	int r;
 
 	memset(&ref, 0, sizeof(ref));
+	fw_state_sort(st);
 	*changes = 0;
 	if (why && whylen)
 		why[0] = '\0';
@@ -240,10 +264,17 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 		for (size_t i = 0; i < spec->n_networks; i++)
 			fw_build_network(&ref, &spec->networks[i], true, false);
 		r = fw_batch_end(&ref);
+		if (r >= 0)
+			r = fw_batch_sig_index(&ref, &sigs);
 		if (r < 0)
 			goto out;
 	}
-	if (!skeleton_ok(st, st->sigs ? &ref : NULL, why, whylen)) {
+	owners = chain_owners(spec, &n_owners);
+	if (!owners) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (!skeleton_ok(st, st->sigs ? &sigs : NULL, why, whylen)) {
 		fw_build_skeleton(b, !st->table);
 		(*changes)++;
 	}
@@ -254,7 +285,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 
 		if (n->mode == VNET_FW_OPEN)
 			continue;
-		if (!network_differs(st, n, st->sigs ? &ref : NULL, &fresh, why, whylen))
+		if (!network_differs(st, n, st->sigs ? &sigs : NULL, &fresh, why, whylen))
 			continue;
 		(*changes)++;
 		snprintf(ft, sizeof(ft), "ft_%s", n->name);
@@ -268,7 +299,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	for (size_t i = 0; i < st->n_chains; i++) {
 		const char *name = st->chains[i].name;
 
-		if (is_base(name) || wanted_chain(spec, name))
+		if (is_base(name) || wanted_chain(owners, n_owners, name))
 			continue;
 		note(why, whylen, "chain %s is not wanted", name);
 		fw_batch_del_chain(b, name);
@@ -284,6 +315,8 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	}
 	r = b->error;
 out:
+	free(owners);
+	fw_sig_index_release(&sigs);
 	fw_batch_release(&ref);
 	for (int s = 0; s < FW_SET_COUNT; s++)
 		fw_elems_release(&want[s]);
