@@ -196,6 +196,20 @@ struct fw_chain_state *fw_state_chain(struct fw_state *st, const char *name);
 void fw_state_sort(struct fw_state *st);
 bool fw_state_has_flowtable(const struct fw_state *st, const char *name);
 
+/* ---- the table as this context left it (firewall-cache.c) ---- */
+
+/* The nftables generation id (NFT_MSG_GETGEN): one round trip. */
+int fw_gen_get(struct vnet_ctx *ctx, uint32_t *genid);
+/* The state @spec's apply leaves: what fw_state_read would find, without the rule signatures. */
+int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st);
+/* The cached state when the generation is still @genid, else NULL. */
+struct fw_state *fw_cache_state(struct vnet_ctx *ctx, uint32_t genid);
+/* Remember that generation @genid holds exactly what @spec describes. */
+void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint32_t genid);
+void fw_cache_drop(struct vnet_ctx *ctx);
+/* Make the batch conditional on generation @genid (right after fw_batch_init). */
+int fw_batch_genid(struct fw_batch *b, uint32_t genid);
+
 /* ---- rule signatures (firewall-sig.c) ---- */
 
 /* A hash of a rule's expressions as the kernel reports them back unchanged. */

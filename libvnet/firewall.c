@@ -323,28 +323,79 @@ out:
 	return r;
 }
 
-VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
+/* Plan against @st and send; *@sent: a batch was committed. @genid: make it conditional. */
+static int plan_and_send(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, struct fw_state *st,
+			 const uint32_t *genid, bool *sent)
 {
-	struct fw_state st;
 	struct fw_batch b;
 	unsigned int changes;
+	int r;
+
+	*sent = false;
+	fw_batch_init(&b);
+	if (genid && fw_batch_genid(&b, *genid) < 0)
+		b.error = -ENOMEM;
+	r = fw_plan(spec, st, &b, &changes, NULL, 0);
+	if (r < 0) {
+		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
+	} else if (changes) {
+		r = fw_batch_send(ctx, &b);
+		*sent = r == 0;
+	}
+	fw_batch_release(&b);
+	return r;
+}
+
+/*
+ * After a successful apply: when the generation moved by exactly our own
+ * commit (or not at all), nobody else committed since @before and the
+ * table is what @spec says; remember that.
+ */
+static void remember(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint32_t before, bool sent)
+{
+	uint32_t after;
+
+	if (fw_gen_get(ctx, &after) == 0 && after == before + (sent ? 1u : 0u))
+		fw_cache_store(ctx, spec, after);
+	else
+		fw_cache_drop(ctx);
+}
+
+VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
+{
+	struct fw_state st, *cached;
+	uint32_t gen = 0;
+	bool have_gen, sent;
 	int r;
 
 	vnet_ctx_clear_error(ctx);
 	r = vnet_fw_validate(spec, &ctx->err);
 	if (r < 0)
 		return r;
+	have_gen = fw_gen_get(ctx, &gen) == 0;
+	cached = have_gen ? fw_cache_state(ctx, gen) : NULL;
+	if (cached) {
+		/* nobody committed since our last apply: the table is what we left */
+		r = plan_and_send(ctx, spec, cached, &gen, &sent);
+		if (r == 0) {
+			remember(ctx, spec, gen, sent);
+			return 0;
+		}
+		fw_cache_drop(ctx);
+		if (r != -ERESTART)
+			return r;
+		/* someone committed in between and the kernel refused: read it after all */
+		vnet_ctx_clear_error(ctx);
+		have_gen = fw_gen_get(ctx, &gen) == 0;
+	}
+	fw_cache_drop(ctx);
 	r = fw_state_read(ctx, &st);
 	if (r < 0)
 		return r;
-	fw_batch_init(&b);
-	r = fw_plan(spec, &st, &b, &changes, NULL, 0);
-	if (r < 0)
-		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
-	else if (changes)
-		r = fw_batch_send(ctx, &b);
-	fw_batch_release(&b);
+	r = plan_and_send(ctx, spec, &st, NULL, &sent);
 	fw_state_release(&st);
+	if (r == 0 && have_gen)
+		remember(ctx, spec, gen, sent);
 	return r;
 }
 
