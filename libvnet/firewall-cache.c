@@ -105,7 +105,30 @@ static int add_chain(struct fw_state *st, size_t *cap, const char *name, bool ba
 	return 0;
 }
 
-int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st)
+/* The counts of a network whose fingerprint @prev has (its chains are made from nothing else). */
+static bool counts_from(struct fw_state *prev, const char *network, const char *tag,
+			unsigned int counts[FW_NCHAIN_COUNT])
+{
+	char name[FW_CHAIN_NAME_MAX];
+	struct fw_chain_state *c;
+
+	if (!prev || !prev->derived)
+		return false;
+	fw_chain_name(name, network, FW_NCHAIN_FROM);
+	c = fw_state_chain(prev, name);
+	if (!c || strcmp(c->tag, tag))
+		return false;
+	for (int i = 0; i < FW_NCHAIN_COUNT; i++) {
+		fw_chain_name(name, network, (enum fw_nchain)i);
+		c = fw_state_chain(prev, name);
+		if (!c)
+			return false;
+		counts[i] = c->rules;
+	}
+	return true;
+}
+
+int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *prev, struct fw_state *st)
 {
 	static const char *const base[] = {
 		FW_CHAIN_FORWARD, FW_CHAIN_INPUT, FW_CHAIN_PREROUTING, FW_CHAIN_OUTPUT,
@@ -116,6 +139,8 @@ int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->table = true;
+	if (prev)
+		fw_state_sort(prev);
 	for (int i = 0; i < FW_SET_COUNT; i++)
 		st->sets[i] = true;
 	for (size_t i = 0; i < VNET_ARRAY_SIZE(base); i++) {
@@ -130,8 +155,9 @@ int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st)
 
 		if (n->mode == VNET_FW_OPEN)
 			continue;
-		fw_network_rule_counts(n, counts);
 		fw_network_tag(n, tag, sizeof(tag));
+		if (!counts_from(prev, n->name, tag, counts))
+			fw_network_rule_counts(n, counts);
 		for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
 			fw_chain_name(name, n->name, (enum fw_nchain)c);
 			/* only the from chain's tag is compared (network_differs) */
@@ -160,6 +186,7 @@ int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st)
 	for (int i = 0; i < FW_SET_COUNT; i++)
 		fw_elems_sort(&st->elems[i]);
 	fw_state_sort(st);
+	st->derived = true;
 	return 0;
 fail:
 	fw_state_release(st);
@@ -170,13 +197,13 @@ void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint3
 {
 	struct fw_cache *c = calloc(1, sizeof(*c));
 
-	fw_cache_drop(ctx);
-	if (!c)
-		return;
-	if (fw_state_from_spec(spec, &c->st) < 0) {
+	/* networks that did not change keep their counts: a start builds only its own rules */
+	if (!c || fw_state_from_spec(spec, ctx->fw_cache ? &ctx->fw_cache->st : NULL, &c->st) < 0) {
 		free(c);
+		fw_cache_drop(ctx);
 		return;
 	}
+	fw_cache_drop(ctx);
 	c->genid = genid;
 	ctx->fw_cache = c;
 }

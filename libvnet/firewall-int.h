@@ -186,6 +186,7 @@ struct fw_state {
 	size_t n_flowtables;
 	bool sigs;             /* the chains' rule signatures were read (not only counted) */
 	bool sorted;           /* @chains is sorted by name (fw_state_sort) */
+	bool derived;          /* made from a spec (fw_state_from_spec), not read back */
 };
 
 int fw_state_read(struct vnet_ctx *ctx, struct fw_state *st);
@@ -200,8 +201,12 @@ bool fw_state_has_flowtable(const struct fw_state *st, const char *name);
 
 /* The nftables generation id (NFT_MSG_GETGEN): one round trip. */
 int fw_gen_get(struct vnet_ctx *ctx, uint32_t *genid);
-/* The state @spec's apply leaves: what fw_state_read would find, without the rule signatures. */
-int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st);
+/*
+ * The state @spec's apply leaves: what fw_state_read would find, without
+ * the rule signatures. Rule counts of networks whose fingerprint @prev (a
+ * derived state, may be NULL) already has are taken from there, not built.
+ */
+int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *prev, struct fw_state *st);
 /* The cached state when the generation is still @genid, else NULL. */
 struct fw_state *fw_cache_state(struct vnet_ctx *ctx, uint32_t genid);
 /* Remember that generation @genid holds exactly what @spec describes. */

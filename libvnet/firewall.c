@@ -149,8 +149,25 @@ static int network_differs(struct fw_state *st, const struct vnet_fw_network *n,
 	char tag[64], name[FW_CHAIN_NAME_MAX], ft[FW_CHAIN_NAME_MAX + 4];
 	int missing = 0, differs = 0;
 
-	fw_network_rule_counts(n, counts);
 	fw_network_tag(n, tag, sizeof(tag));
+	if (st->derived) {
+		/*
+		 * A state made from a spec holds all four chains of a network or
+		 * none, with the counts its fingerprint gives: comparing the
+		 * fingerprint is enough, and building the rules to count them is not needed.
+		 */
+		struct fw_chain_state *cs;
+
+		fw_chain_name(name, n->name, FW_NCHAIN_FROM);
+		cs = fw_state_chain(st, name);
+		*fresh = !cs;
+		if (cs && !strcmp(cs->tag, tag))
+			return 0;
+		note(why, whylen, "network '%s': %s", n->name,
+		     cs ? "was built from other settings" : "its chains are missing");
+		return 1;
+	}
+	fw_network_rule_counts(n, counts);
 	for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
 		struct fw_chain_state *cs;
 

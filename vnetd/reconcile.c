@@ -786,16 +786,17 @@ int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool st
 
 			if (rt->dst.len == 0)
 				continue;
-			for (struct vnetd_network *o = d->networks; o; o = o->next)
-				if (o->active && !strcmp(rt->dev, o->bridge))
-					managed = true;
-			if (managed)
-				continue;
 			if (net->has_v4 && vnet_prefix_overlaps(&rt->dst, &net->v4))
 				mine = &net->v4;
 			else if (net->has_v6 && vnet_prefix_overlaps(&rt->dst, &net->v6))
 				mine = &net->v6;
 			if (!mine)
+				continue;
+			/* only for the few routes that overlap: with N networks there are N routes */
+			for (struct vnetd_network *o = d->networks; o; o = o->next)
+				if (o->active && !strcmp(rt->dev, o->bridge))
+					managed = true;
+			if (managed)
 				continue;
 			snprintf(err->msg, sizeof(err->msg),
 				 "%s '%s' collides with the host's route %s%s%s; pick another subnet",

@@ -28,13 +28,13 @@ static struct vnet_prefix pfx(const char *s)
 	return p;
 }
 
-/* Derived and read-back states agree on everything fw_plan looks at. */
-static void same_state(const struct vnet_fw_spec *spec)
+/* Derived (from @prev, may be NULL) and read-back states agree on everything fw_plan looks at. */
+static void same_state(const struct vnet_fw_spec *spec, struct fw_state *prev)
 {
 	struct fw_state got, want;
 
 	CU_ASSERT_EQUAL_FATAL(fw_state_read(ctx, &got), 0);
-	CU_ASSERT_EQUAL_FATAL(fw_state_from_spec(spec, &want), 0);
+	CU_ASSERT_EQUAL_FATAL(fw_state_from_spec(spec, prev, &want), 0);
 	fw_state_sort(&got);
 	CU_ASSERT_TRUE(got.table);
 	CU_ASSERT_EQUAL(got.n_chains, want.n_chains);
@@ -66,7 +66,7 @@ static void test_derived_equals_read(void)
 		struct vnet_fw_spec spec = { nets, n };
 
 		CU_ASSERT_EQUAL_FATAL(vnet_fw_apply(ctx, &spec), 0);
-		same_state(&spec);
+		same_state(&spec, NULL);
 	}
 }
 
@@ -86,6 +86,10 @@ static void test_cached_applies(void)
 		CU_ASSERT_EQUAL(vnet_fw_apply(ctx, &spec), 0);
 		CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &spec, &matches), 0);
 		CU_ASSERT_TRUE(matches);
+		/* counts carried over from the cached state are the real ones */
+		CU_ASSERT_EQUAL(fw_gen_get(ctx, &gen), 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fw_cache_state(ctx, gen));
+		same_state(&spec, fw_cache_state(ctx, gen));
 	}
 	/* and back down: networks removed from a cached state */
 	spec.n_networks = 1;
