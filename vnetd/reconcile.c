@@ -775,7 +775,10 @@ int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool st
 	int r;
 
 	if (net->has_v4 || net->has_v6) {
-		r = vnet_route_list(d->ctx, AF_UNSPEC, 0, &routes, &n);
+		/* only the families it uses: every network adds routes of both */
+		int family = net->has_v4 && net->has_v6 ? AF_UNSPEC : net->has_v4 ? AF_INET : AF_INET6;
+
+		r = vnet_route_list(d->ctx, family, 0, &routes, &n);
 		if (r < 0)
 			return lib_fail(d, r, err, "reading the host's routes");
 		for (size_t i = 0; i < n; i++) {
