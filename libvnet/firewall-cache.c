@@ -130,6 +130,12 @@ static bool counts_from(struct fw_state *prev, const char *network, const char *
 
 int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *prev, struct fw_state *st)
 {
+	return fw_state_from_spec_elems(spec, prev, NULL, st);
+}
+
+int fw_state_from_spec_elems(const struct vnet_fw_spec *spec, struct fw_state *prev,
+			     struct fw_elems elems[FW_SET_COUNT], struct fw_state *st)
+{
 	static const char *const base[] = {
 		FW_CHAIN_FORWARD, FW_CHAIN_INPUT, FW_CHAIN_PREROUTING, FW_CHAIN_OUTPUT,
 		FW_CHAIN_POSTROUTING,
@@ -180,11 +186,14 @@ int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *prev, s
 			st->n_flowtables++;
 		}
 	}
-	r = fw_desired_elems(spec, st->elems);
-	if (r < 0)
-		goto fail;
-	for (int i = 0; i < FW_SET_COUNT; i++)
-		fw_elems_sort(&st->elems[i]);
+	if (elems) {
+		memcpy(st->elems, elems, sizeof(st->elems));
+		memset(elems, 0, FW_SET_COUNT * sizeof(*elems));
+	} else {
+		r = fw_desired_elems(spec, st->elems);
+		if (r < 0)
+			goto fail;
+	}
 	fw_state_sort(st);
 	st->derived = true;
 	return 0;
@@ -193,12 +202,14 @@ fail:
 	return r;
 }
 
-void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint32_t genid)
+void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec,
+		    struct fw_elems elems[FW_SET_COUNT], uint32_t genid)
 {
 	struct fw_cache *c = calloc(1, sizeof(*c));
 
 	/* networks that did not change keep their counts: a start builds only its own rules */
-	if (!c || fw_state_from_spec(spec, ctx->fw_cache ? &ctx->fw_cache->st : NULL, &c->st) < 0) {
+	if (!c || fw_state_from_spec_elems(spec, ctx->fw_cache ? &ctx->fw_cache->st : NULL, elems,
+					   &c->st) < 0) {
 		free(c);
 		fw_cache_drop(ctx);
 		return;

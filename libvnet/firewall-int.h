@@ -207,10 +207,14 @@ int fw_gen_get(struct vnet_ctx *ctx, uint32_t *genid);
  * derived state, may be NULL) already has are taken from there, not built.
  */
 int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *prev, struct fw_state *st);
+/* The same with @spec's desired elements already made (sorted); they are moved into @st. */
+int fw_state_from_spec_elems(const struct vnet_fw_spec *spec, struct fw_state *prev,
+			     struct fw_elems elems[FW_SET_COUNT], struct fw_state *st);
 /* The cached state when the generation is still @genid, else NULL. */
 struct fw_state *fw_cache_state(struct vnet_ctx *ctx, uint32_t genid);
-/* Remember that generation @genid holds exactly what @spec describes. */
-void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint32_t genid);
+/* Remember that generation @genid holds exactly what @spec describes (@elems: its desired elements, moved; may be NULL). */
+void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec,
+		    struct fw_elems elems[FW_SET_COUNT], uint32_t genid);
 void fw_cache_drop(struct vnet_ctx *ctx);
 /* Make the batch conditional on generation @genid (right after fw_batch_init). */
 int fw_batch_genid(struct fw_batch *b, uint32_t genid);

@@ -254,10 +254,10 @@ static void diff_elems(struct fw_batch *b, enum fw_set set, const struct fw_elem
 	fw_elems_release(&out);
 }
 
-int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
-	    unsigned int *changes, char *why, size_t whylen)
+/* fw_plan with the desired elements already made (sorted; left to the caller). */
+static int plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
+		unsigned int *changes, char *why, size_t whylen, struct fw_elems want[FW_SET_COUNT])
 {
-	struct fw_elems want[FW_SET_COUNT];
 	struct fw_sig_index sigs = { NULL, 0 };
 	const char **owners = NULL;
 	size_t n_owners = 0;
@@ -269,10 +269,6 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	*changes = 0;
 	if (why && whylen)
 		why[0] = '\0';
-	memset(want, 0, sizeof(want));
-	r = fw_desired_elems(spec, want);
-	if (r < 0)
-		goto out;
 
 	/* What the kernel should hold, built once to compare rule by rule. */
 	if (st->sigs) {
@@ -335,6 +331,20 @@ out:
 	free(owners);
 	fw_sig_index_release(&sigs);
 	fw_batch_release(&ref);
+	return r;
+}
+
+int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
+	    unsigned int *changes, char *why, size_t whylen)
+{
+	struct fw_elems want[FW_SET_COUNT];
+	int r;
+
+	memset(want, 0, sizeof(want));
+	*changes = 0;
+	r = fw_desired_elems(spec, want);
+	if (r >= 0)
+		r = plan(spec, st, b, changes, why, whylen, want);
 	for (int s = 0; s < FW_SET_COUNT; s++)
 		fw_elems_release(&want[s]);
 	return r;
@@ -342,7 +352,7 @@ out:
 
 /* Plan against @st and send; *@sent: a batch was committed. @genid: make it conditional. */
 static int plan_and_send(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, struct fw_state *st,
-			 const uint32_t *genid, bool *sent)
+			 struct fw_elems want[FW_SET_COUNT], const uint32_t *genid, bool *sent)
 {
 	struct fw_batch b;
 	unsigned int changes;
@@ -352,7 +362,7 @@ static int plan_and_send(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, 
 	fw_batch_init(&b);
 	if (genid && fw_batch_genid(&b, *genid) < 0)
 		b.error = -ENOMEM;
-	r = fw_plan(spec, st, &b, &changes, NULL, 0);
+	r = plan(spec, st, &b, &changes, NULL, 0, want);
 	if (r < 0) {
 		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
 	} else if (changes) {
@@ -368,18 +378,20 @@ static int plan_and_send(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, 
  * commit (or not at all), nobody else committed since @before and the
  * table is what @spec says; remember that.
  */
-static void remember(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint32_t before, bool sent)
+static void remember(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec,
+		     struct fw_elems want[FW_SET_COUNT], uint32_t before, bool sent)
 {
 	uint32_t after;
 
 	if (fw_gen_get(ctx, &after) == 0 && after == before + (sent ? 1u : 0u))
-		fw_cache_store(ctx, spec, after);
+		fw_cache_store(ctx, spec, want, after);
 	else
 		fw_cache_drop(ctx);
 }
 
 VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
 {
+	struct fw_elems want[FW_SET_COUNT];
 	struct fw_state st, *cached;
 	uint32_t gen = 0;
 	bool have_gen, sent;
@@ -389,18 +401,25 @@ VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *s
 	r = vnet_fw_validate(spec, &ctx->err);
 	if (r < 0)
 		return r;
+	/* made once: the plan compares with them, the cache keeps them */
+	memset(want, 0, sizeof(want));
+	r = fw_desired_elems(spec, want);
+	if (r < 0) {
+		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
+		goto out;
+	}
 	have_gen = fw_gen_get(ctx, &gen) == 0;
 	cached = have_gen ? fw_cache_state(ctx, gen) : NULL;
 	if (cached) {
 		/* nobody committed since our last apply: the table is what we left */
-		r = plan_and_send(ctx, spec, cached, &gen, &sent);
+		r = plan_and_send(ctx, spec, cached, want, &gen, &sent);
 		if (r == 0) {
-			remember(ctx, spec, gen, sent);
-			return 0;
+			remember(ctx, spec, want, gen, sent);
+			goto out;
 		}
 		fw_cache_drop(ctx);
 		if (r != -ERESTART)
-			return r;
+			goto out;
 		/* someone committed in between and the kernel refused: read it after all */
 		vnet_ctx_clear_error(ctx);
 		have_gen = fw_gen_get(ctx, &gen) == 0;
@@ -408,11 +427,14 @@ VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *s
 	fw_cache_drop(ctx);
 	r = fw_state_read(ctx, &st);
 	if (r < 0)
-		return r;
-	r = plan_and_send(ctx, spec, &st, NULL, &sent);
+		goto out;
+	r = plan_and_send(ctx, spec, &st, want, NULL, &sent);
 	fw_state_release(&st);
 	if (r == 0 && have_gen)
-		remember(ctx, spec, gen, sent);
+		remember(ctx, spec, want, gen, sent);
+out:
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		fw_elems_release(&want[s]);
 	return r;
 }
 
