@@ -99,6 +99,7 @@ VNET_EXPORT struct vnet_ctx *vnet_ctx_unref(struct vnet_ctx *ctx)
 {
 	if (!ctx || --ctx->refs > 0)
 		return NULL;
+	vnet_fw_cache_free(ctx);
 	vnet_nl_close(&ctx->rtnl);
 	vnet_nl_close(&ctx->nfnl);
 	if (ctx->nlroute)

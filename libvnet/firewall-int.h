@@ -185,12 +185,39 @@ struct fw_state {
 	char **flowtables;
 	size_t n_flowtables;
 	bool sigs;             /* the chains' rule signatures were read (not only counted) */
+	bool sorted;           /* @chains is sorted by name (fw_state_sort) */
+	bool derived;          /* made from a spec (fw_state_from_spec), not read back */
 };
 
 int fw_state_read(struct vnet_ctx *ctx, struct fw_state *st);
 void fw_state_release(struct fw_state *st);
+/* A chain by name: a binary search once sorted, a scan before. */
 struct fw_chain_state *fw_state_chain(struct fw_state *st, const char *name);
+/* Sort the chains by name, so lookups stay cheap with thousands of chains. */
+void fw_state_sort(struct fw_state *st);
 bool fw_state_has_flowtable(const struct fw_state *st, const char *name);
+
+/* ---- the table as this context left it (firewall-cache.c) ---- */
+
+/* The nftables generation id (NFT_MSG_GETGEN): one round trip. */
+int fw_gen_get(struct vnet_ctx *ctx, uint32_t *genid);
+/*
+ * The state @spec's apply leaves: what fw_state_read would find, without
+ * the rule signatures. Rule counts of networks whose fingerprint @prev (a
+ * derived state, may be NULL) already has are taken from there, not built.
+ */
+int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *prev, struct fw_state *st);
+/* The same with @spec's desired elements already made (sorted); they are moved into @st. */
+int fw_state_from_spec_elems(const struct vnet_fw_spec *spec, struct fw_state *prev,
+			     struct fw_elems elems[FW_SET_COUNT], struct fw_state *st);
+/* The cached state when the generation is still @genid, else NULL. */
+struct fw_state *fw_cache_state(struct vnet_ctx *ctx, uint32_t genid);
+/* Remember that generation @genid holds exactly what @spec describes (@elems: its desired elements, moved; may be NULL). */
+void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec,
+		    struct fw_elems elems[FW_SET_COUNT], uint32_t genid);
+void fw_cache_drop(struct vnet_ctx *ctx);
+/* Make the batch conditional on generation @genid (right after fw_batch_init). */
+int fw_batch_genid(struct fw_batch *b, uint32_t genid);
 
 /* ---- rule signatures (firewall-sig.c) ---- */
 
@@ -199,6 +226,24 @@ uint64_t fw_rule_sig(struct nftnl_rule *r);
 /* The signatures of the NEWRULE messages for @chain in @b, in order (caller frees *@out). */
 int fw_batch_chain_sigs(const struct fw_batch *b, const char *chain, uint64_t **out,
 			unsigned int *n);
+
+/* The signatures of every chain's NEWRULE messages in a batch, read in one pass. */
+struct fw_chain_sigs {
+	char name[FW_CHAIN_NAME_MAX + 16];
+	uint64_t *sigs;
+	unsigned int n;
+	size_t ord;                /* position in the batch, to keep order when folding */
+};
+
+struct fw_sig_index {
+	struct fw_chain_sigs *v;   /* sorted by name */
+	size_t n;
+};
+
+int fw_batch_sig_index(const struct fw_batch *b, struct fw_sig_index *out);
+/* The chain's entry, or NULL when the batch has no rule for it. */
+const struct fw_chain_sigs *fw_sig_index_find(const struct fw_sig_index *idx, const char *chain);
+void fw_sig_index_release(struct fw_sig_index *idx);
 
 /* ---- plan (firewall.c): what apply would send, given the state ---- */
 

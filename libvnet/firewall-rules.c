@@ -337,9 +337,21 @@ static void emit(struct sink *s, struct rb *rb, enum fw_nchain c, const char *co
 	fw_batch_rule(s->b, rb->r, chain);
 }
 
+/* net_<network>_<suffix>, cut at FW_CHAIN_NAME_MAX - 1; without printf: it runs per network per apply */
 void fw_chain_name(char *buf, const char *network, enum fw_nchain c)
 {
-	snprintf(buf, FW_CHAIN_NAME_MAX, "net_%s_%s", network, fw_nchain_suffix[c]);
+	const char *parts[] = { "net_", network, "_", fw_nchain_suffix[c] };
+	size_t used = 0;
+
+	for (size_t i = 0; i < VNET_ARRAY_SIZE(parts); i++) {
+		size_t len = strlen(parts[i]);
+
+		if (len > FW_CHAIN_NAME_MAX - 1 - used)
+			len = FW_CHAIN_NAME_MAX - 1 - used;
+		memcpy(buf + used, parts[i], len);
+		used += len;
+	}
+	buf[used] = '\0';
 }
 
 static void flowtable_name(char *buf, size_t len, const char *network)
@@ -896,7 +908,7 @@ static int ifname_elem(struct fw_elems *out, const char *bridge, const char *net
 	struct fw_elem e;
 
 	memset(&e, 0, sizeof(e));
-	snprintf((char *)e.key, VNET_IFNAMSIZ, "%s", bridge);
+	memcpy(e.key, bridge, strnlen(bridge, VNET_IFNAMSIZ - 1));
 	e.klen = VNET_IFNAMSIZ;
 	if (network)
 		fw_chain_name(e.chain, network, c);

@@ -7,6 +7,7 @@
  * back from the kernel has the signature of the rule that was built.
  */
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
@@ -142,5 +143,133 @@ oom:
 	free(*out);
 	*out = NULL;
 	*n = 0;
+	return -ENOMEM;
+}
+
+static int chain_sigs_cmp(const void *a, const void *b)
+{
+	const struct fw_chain_sigs *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->ord > y->ord) - (x->ord < y->ord);
+}
+
+void fw_sig_index_release(struct fw_sig_index *idx)
+{
+	for (size_t i = 0; i < idx->n; i++)
+		free(idx->v[i].sigs);
+	free(idx->v);
+	idx->v = NULL;
+	idx->n = 0;
+}
+
+const struct fw_chain_sigs *fw_sig_index_find(const struct fw_sig_index *idx, const char *chain)
+{
+	size_t lo = 0, hi = idx->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(idx->v[mid].name, chain);
+
+		if (!c)
+			return &idx->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Fold entries of the same chain (adjacent after sorting) into the first, in batch order. */
+static int merge_runs(struct fw_sig_index *idx)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < idx->n; i++) {
+		struct fw_chain_sigs *e = &idx->v[i];
+
+		if (w && !strcmp(idx->v[w - 1].name, e->name)) {
+			struct fw_chain_sigs *d = &idx->v[w - 1];
+			uint64_t *v = realloc(d->sigs, (d->n + e->n) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			memcpy(v + d->n, e->sigs, e->n * sizeof(*v));
+			d->sigs = v;
+			d->n += e->n;
+			free(e->sigs);
+			e->sigs = NULL;
+			continue;
+		}
+		idx->v[w++] = *e;
+	}
+	idx->n = w;
+	return 0;
+}
+
+/*
+ * One pass over the batch, so comparing thousands of chains costs one parse
+ * of each rule rather than one per chain: a new entry starts whenever the
+ * chain name changes (the builders emit a chain's rules together), and
+ * entries of the same chain are folded after sorting.
+ */
+int fw_batch_sig_index(const struct fw_batch *b, struct fw_sig_index *out)
+{
+	const struct nlmsghdr *nlh;
+	struct fw_chain_sigs *cur = NULL;
+	size_t cap = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	for (nlh = fw_batch_first(b); nlh; nlh = fw_batch_next(b, nlh)) {
+		struct nftnl_rule *r;
+		const char *chain;
+		uint64_t *v;
+
+		if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+		    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWRULE)
+			continue;
+		r = nftnl_rule_alloc();
+		if (!r)
+			goto oom;
+		if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
+			nftnl_rule_free(r);
+			continue;
+		}
+		chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+		if (!cur || strcmp(cur->name, chain)) {
+			if (out->n == cap) {
+				struct fw_chain_sigs *nv;
+
+				cap = cap ? cap * 2 : 64;
+				nv = realloc(out->v, cap * sizeof(*nv));
+				if (!nv) {
+					nftnl_rule_free(r);
+					goto oom;
+				}
+				out->v = nv;
+			}
+			cur = &out->v[out->n];
+			memset(cur, 0, sizeof(*cur));
+			cur->ord = out->n++;
+			snprintf(cur->name, sizeof(cur->name), "%s", chain);
+		}
+		v = realloc(cur->sigs, (cur->n + 1) * sizeof(*v));
+		if (!v) {
+			nftnl_rule_free(r);
+			goto oom;
+		}
+		cur->sigs = v;
+		cur->sigs[cur->n++] = fw_rule_sig(r);
+		nftnl_rule_free(r);
+	}
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), chain_sigs_cmp);
+	if (merge_runs(out) < 0)
+		goto oom;
+	return 0;
+oom:
+	fw_sig_index_release(out);
 	return -ENOMEM;
 }

@@ -38,11 +38,39 @@ static void udata_comment(const void *ud, uint32_t len, char *out, size_t outlen
 
 struct fw_chain_state *fw_state_chain(struct fw_state *st, const char *name)
 {
-	for (size_t i = 0; i < st->n_chains; i++) {
-		if (!strcmp(st->chains[i].name, name))
-			return &st->chains[i];
+	size_t lo = 0, hi = st->n_chains;
+
+	if (!st->sorted) {
+		for (size_t i = 0; i < st->n_chains; i++) {
+			if (!strcmp(st->chains[i].name, name))
+				return &st->chains[i];
+		}
+		return NULL;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(st->chains[mid].name, name);
+
+		if (!c)
+			return &st->chains[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return NULL;
+}
+
+static int chain_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fw_chain_state *)a)->name, ((const struct fw_chain_state *)b)->name);
+}
+
+void fw_state_sort(struct fw_state *st)
+{
+	if (!st->sorted && st->n_chains)
+		qsort(st->chains, st->n_chains, sizeof(*st->chains), chain_cmp);
+	st->sorted = true;
 }
 
 bool fw_state_has_flowtable(const struct fw_state *st, const char *name)
@@ -85,6 +113,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 		goto out;
 	}
 	st->chains = v;
+	st->sorted = false;
 	v = &st->chains[st->n_chains++];
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
@@ -267,6 +296,8 @@ int fw_state_read(struct vnet_ctx *ctx, struct fw_state *st)
 		return vnet_ctx_fail_errno(ctx, r, "reading table inet %s", VNET_FW_TABLE);
 	st->table = true;
 	r = dump(ctx, nl, NFT_MSG_GETCHAIN, NULL, chain_cb, st);
+	/* each rule looks its chain up: with thousands of chains, by binary search */
+	fw_state_sort(st);
 	if (r >= 0)
 		r = dump(ctx, nl, NFT_MSG_GETRULE, NULL, rule_cb, st);
 	st->sigs = r >= 0;

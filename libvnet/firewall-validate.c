@@ -265,8 +265,111 @@ static int check_duplicates(const struct vnet_fw_spec *spec, struct vnet_error *
 	return r;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A subnet as the range of addresses it covers, for sorting. */
+struct span {
+	int family;
+	uint8_t lo[16], hi[16];
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->lo, y->lo, sizeof(x->lo));
+}
+
+static bool sorted_dup(const char **v, size_t n)
+{
+	qsort(v, n, sizeof(*v), str_cmp);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(v[i - 1], v[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Could two networks share a name or bridge, or overlap? Sorting answers
+ * in O(n log n); only then is the pairwise search run, which names the
+ * same pair in the same words as always. Out of memory: "maybe".
+ */
+static bool maybe_clash(const struct vnet_fw_spec *spec)
+{
+	size_t n = spec->n_networks, n_spans = 0;
+	const char **names = calloc(n, sizeof(*names));
+	struct span *spans = NULL;
+	bool clash = true;
+
+	if (!names)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct vnet_fw_network *x = &spec->networks[i];
+
+		/* not yet validated: let the pairwise search, after fw_validate_network, see it */
+		if (!x->name || !x->bridge || (x->n_subnets && !x->subnets))
+			goto out;
+		for (size_t j = 0; j < x->n_subnets; j++)
+			if (x->subnets[j].family != AF_INET && x->subnets[j].family != AF_INET6)
+				goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		names[i] = spec->networks[i].name;
+		n_spans += spec->networks[i].n_subnets;
+	}
+	if (sorted_dup(names, n))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		names[i] = spec->networks[i].bridge;
+	if (sorted_dup(names, n))
+		goto out;
+	spans = calloc(n_spans ? n_spans : 1, sizeof(*spans));
+	if (!spans)
+		goto out;
+	n_spans = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < spec->networks[i].n_subnets; j++) {
+			const struct vnet_prefix *p = &spec->networks[i].subnets[j];
+			struct span *sp = &spans[n_spans++];
+			unsigned int bytes = p->family == AF_INET ? 4 : 16;
+
+			sp->family = p->family;
+			for (unsigned int b = 0; b < bytes; b++) {
+				unsigned int bits = p->len > b * 8 ? p->len - b * 8 : 0;
+				uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+				sp->lo[b] = p->addr.bytes[b] & mask;
+				sp->hi[b] = p->addr.bytes[b] | (uint8_t)~mask;
+			}
+		}
+	}
+	qsort(spans, n_spans, sizeof(*spans), span_cmp);
+	/* sorted by first address: one overlaps an earlier one iff it starts before the furthest end so far */
+	for (size_t i = 1, far = 0; i < n_spans; i++) {
+		if (spans[i].family != spans[far].family) {
+			far = i;
+			continue;
+		}
+		if (memcmp(spans[i].lo, spans[far].hi, sizeof(spans[i].lo)) <= 0)
+			goto out;
+		if (memcmp(spans[i].hi, spans[far].hi, sizeof(spans[i].hi)) > 0)
+			far = i;
+	}
+	clash = false;
+out:
+	free(names);
+	free(spans);
+	return clash;
+}
+
 VNET_EXPORT int vnet_fw_validate(const struct vnet_fw_spec *spec, struct vnet_error *err)
 {
+	bool clash;
 	int r;
 
 	if (err)
@@ -276,13 +379,14 @@ VNET_EXPORT int vnet_fw_validate(const struct vnet_fw_spec *spec, struct vnet_er
 	if (spec->n_networks && !spec->networks)
 		return vnet_error_set(err, -EINVAL, "firewall spec has %zu networks but no array",
 				      spec->n_networks);
+	clash = spec->n_networks > 1 && maybe_clash(spec);
 	for (size_t i = 0; i < spec->n_networks; i++) {
 		const struct vnet_fw_network *n = &spec->networks[i];
 
 		r = fw_validate_network(n, err);
 		if (r < 0)
 			return r;
-		for (size_t j = 0; j < i; j++) {
+		for (size_t j = 0; clash && j < i; j++) {
 			const struct vnet_fw_network *o = &spec->networks[j];
 
 			if (!strcmp(o->name, n->name))

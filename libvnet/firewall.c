@@ -33,21 +33,15 @@ static void note(char *why, size_t len, const char *fmt, ...)
 }
 
 /* Do @c's rules have the signatures of the rules @built has for it? */
-static int same_rules(const struct fw_batch *built, const struct fw_chain_state *c)
+static int same_rules(const struct fw_sig_index *built, const struct fw_chain_state *c)
 {
-	unsigned int n;
-	uint64_t *want;
-	int r;
+	const struct fw_chain_sigs *want = fw_sig_index_find(built, c->name);
+	unsigned int n = want ? want->n : 0;
 
-	r = fw_batch_chain_sigs(built, c->name, &want, &n);
-	if (r < 0)
-		return r;
-	r = n == c->rules && (n == 0 || !memcmp(want, c->sigs, n * sizeof(*want)));
-	free(want);
-	return r;
+	return n == c->rules && (n == 0 || !memcmp(want->sigs, c->sigs, n * sizeof(*want->sigs)));
 }
 
-static bool skeleton_ok(struct fw_state *st, const struct fw_batch *built, char *why,
+static bool skeleton_ok(struct fw_state *st, const struct fw_sig_index *built, char *why,
 			size_t whylen)
 {
 	static const char *const base[] = {
@@ -90,19 +84,45 @@ static bool is_base(const char *name)
 	return fw_skeleton_rule_count(name) > 0;
 }
 
-/* Is @chain one of the chains @spec wants? */
-static bool wanted_chain(const struct vnet_fw_spec *spec, const char *chain)
+static int name_cmp(const void *a, const void *b)
 {
-	char name[FW_CHAIN_NAME_MAX];
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
-	for (size_t i = 0; i < spec->n_networks; i++) {
-		if (spec->networks[i].mode == VNET_FW_OPEN)
-			continue;
-		for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
-			fw_chain_name(name, spec->networks[i].name, (enum fw_nchain)c);
-			if (!strcmp(name, chain))
-				return true;
-		}
+/* The names of the networks that have chains, sorted (the strings are @spec's). */
+static const char **chain_owners(const struct vnet_fw_spec *spec, size_t *n)
+{
+	const char **v = calloc(spec->n_networks ? spec->n_networks : 1, sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < spec->n_networks; i++)
+		if (spec->networks[i].mode != VNET_FW_OPEN)
+			v[(*n)++] = spec->networks[i].name;
+	qsort(v, *n, sizeof(*v), name_cmp);
+	return v;
+}
+
+/* Is @chain one of the chains a network in @owners wants? */
+static bool wanted_chain(const char *const *owners, size_t n, const char *chain)
+{
+	char net[FW_CHAIN_NAME_MAX], name[FW_CHAIN_NAME_MAX];
+	const char *key = net;
+
+	/* net_<name>_<suffix>: try the name before the last '_' */
+	const char *us = strrchr(chain, '_');
+
+	if (strncmp(chain, "net_", 4) || !us || us < chain + 4 ||
+	    (size_t)(us - chain - 4) >= sizeof(net))
+		return false;
+	snprintf(net, sizeof(net), "%.*s", (int)(us - chain - 4), chain + 4);
+	if (!bsearch(&key, owners, n, sizeof(*owners), name_cmp))
+		return false;
+	for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
+		fw_chain_name(name, net, (enum fw_nchain)c);
+		if (!strcmp(name, chain))
+			return true;
 	}
 	return false;
 }
@@ -123,14 +143,31 @@ static bool network_flowtable(const struct vnet_fw_spec *spec, const char *ft)
 
 /* 1: rebuild, 0: matches. @fresh is set when none of its chains exist. */
 static int network_differs(struct fw_state *st, const struct vnet_fw_network *n,
-			   const struct fw_batch *built, bool *fresh, char *why, size_t whylen)
+			   const struct fw_sig_index *built, bool *fresh, char *why, size_t whylen)
 {
 	unsigned int counts[FW_NCHAIN_COUNT];
 	char tag[64], name[FW_CHAIN_NAME_MAX], ft[FW_CHAIN_NAME_MAX + 4];
 	int missing = 0, differs = 0;
 
-	fw_network_rule_counts(n, counts);
 	fw_network_tag(n, tag, sizeof(tag));
+	if (st->derived) {
+		/*
+		 * A state made from a spec holds all four chains of a network or
+		 * none, with the counts its fingerprint gives: comparing the
+		 * fingerprint is enough, and building the rules to count them is not needed.
+		 */
+		struct fw_chain_state *cs;
+
+		fw_chain_name(name, n->name, FW_NCHAIN_FROM);
+		cs = fw_state_chain(st, name);
+		*fresh = !cs;
+		if (cs && !strcmp(cs->tag, tag))
+			return 0;
+		note(why, whylen, "network '%s': %s", n->name,
+		     cs ? "was built from other settings" : "its chains are missing");
+		return 1;
+	}
+	fw_network_rule_counts(n, counts);
 	for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
 		struct fw_chain_state *cs;
 
@@ -217,21 +254,21 @@ static void diff_elems(struct fw_batch *b, enum fw_set set, const struct fw_elem
 	fw_elems_release(&out);
 }
 
-int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
-	    unsigned int *changes, char *why, size_t whylen)
+/* fw_plan with the desired elements already made (sorted; left to the caller). */
+static int plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
+		unsigned int *changes, char *why, size_t whylen, struct fw_elems want[FW_SET_COUNT])
 {
-	struct fw_elems want[FW_SET_COUNT];
+	struct fw_sig_index sigs = { NULL, 0 };
+	const char **owners = NULL;
+	size_t n_owners = 0;
 	struct fw_batch ref;
 	int r;
 
 	memset(&ref, 0, sizeof(ref));
+	fw_state_sort(st);
 	*changes = 0;
 	if (why && whylen)
 		why[0] = '\0';
-	memset(want, 0, sizeof(want));
-	r = fw_desired_elems(spec, want);
-	if (r < 0)
-		goto out;
 
 	/* What the kernel should hold, built once to compare rule by rule. */
 	if (st->sigs) {
@@ -240,10 +277,17 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 		for (size_t i = 0; i < spec->n_networks; i++)
 			fw_build_network(&ref, &spec->networks[i], true, false);
 		r = fw_batch_end(&ref);
+		if (r >= 0)
+			r = fw_batch_sig_index(&ref, &sigs);
 		if (r < 0)
 			goto out;
 	}
-	if (!skeleton_ok(st, st->sigs ? &ref : NULL, why, whylen)) {
+	owners = chain_owners(spec, &n_owners);
+	if (!owners) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (!skeleton_ok(st, st->sigs ? &sigs : NULL, why, whylen)) {
 		fw_build_skeleton(b, !st->table);
 		(*changes)++;
 	}
@@ -254,7 +298,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 
 		if (n->mode == VNET_FW_OPEN)
 			continue;
-		if (!network_differs(st, n, st->sigs ? &ref : NULL, &fresh, why, whylen))
+		if (!network_differs(st, n, st->sigs ? &sigs : NULL, &fresh, why, whylen))
 			continue;
 		(*changes)++;
 		snprintf(ft, sizeof(ft), "ft_%s", n->name);
@@ -268,7 +312,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	for (size_t i = 0; i < st->n_chains; i++) {
 		const char *name = st->chains[i].name;
 
-		if (is_base(name) || wanted_chain(spec, name))
+		if (is_base(name) || wanted_chain(owners, n_owners, name))
 			continue;
 		note(why, whylen, "chain %s is not wanted", name);
 		fw_batch_del_chain(b, name);
@@ -284,34 +328,113 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	}
 	r = b->error;
 out:
+	free(owners);
+	fw_sig_index_release(&sigs);
 	fw_batch_release(&ref);
+	return r;
+}
+
+int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
+	    unsigned int *changes, char *why, size_t whylen)
+{
+	struct fw_elems want[FW_SET_COUNT];
+	int r;
+
+	memset(want, 0, sizeof(want));
+	*changes = 0;
+	r = fw_desired_elems(spec, want);
+	if (r >= 0)
+		r = plan(spec, st, b, changes, why, whylen, want);
 	for (int s = 0; s < FW_SET_COUNT; s++)
 		fw_elems_release(&want[s]);
 	return r;
 }
 
-VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
+/* Plan against @st and send; *@sent: a batch was committed. @genid: make it conditional. */
+static int plan_and_send(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, struct fw_state *st,
+			 struct fw_elems want[FW_SET_COUNT], const uint32_t *genid, bool *sent)
 {
-	struct fw_state st;
 	struct fw_batch b;
 	unsigned int changes;
+	int r;
+
+	*sent = false;
+	fw_batch_init(&b);
+	if (genid && fw_batch_genid(&b, *genid) < 0)
+		b.error = -ENOMEM;
+	r = plan(spec, st, &b, &changes, NULL, 0, want);
+	if (r < 0) {
+		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
+	} else if (changes) {
+		r = fw_batch_send(ctx, &b);
+		*sent = r == 0;
+	}
+	fw_batch_release(&b);
+	return r;
+}
+
+/*
+ * After a successful apply: when the generation moved by exactly our own
+ * commit (or not at all), nobody else committed since @before and the
+ * table is what @spec says; remember that.
+ */
+static void remember(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec,
+		     struct fw_elems want[FW_SET_COUNT], uint32_t before, bool sent)
+{
+	uint32_t after;
+
+	if (fw_gen_get(ctx, &after) == 0 && after == before + (sent ? 1u : 0u))
+		fw_cache_store(ctx, spec, want, after);
+	else
+		fw_cache_drop(ctx);
+}
+
+VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
+{
+	struct fw_elems want[FW_SET_COUNT];
+	struct fw_state st, *cached;
+	uint32_t gen = 0;
+	bool have_gen, sent;
 	int r;
 
 	vnet_ctx_clear_error(ctx);
 	r = vnet_fw_validate(spec, &ctx->err);
 	if (r < 0)
 		return r;
+	/* made once: the plan compares with them, the cache keeps them */
+	memset(want, 0, sizeof(want));
+	r = fw_desired_elems(spec, want);
+	if (r < 0) {
+		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
+		goto out;
+	}
+	have_gen = fw_gen_get(ctx, &gen) == 0;
+	cached = have_gen ? fw_cache_state(ctx, gen) : NULL;
+	if (cached) {
+		/* nobody committed since our last apply: the table is what we left */
+		r = plan_and_send(ctx, spec, cached, want, &gen, &sent);
+		if (r == 0) {
+			remember(ctx, spec, want, gen, sent);
+			goto out;
+		}
+		fw_cache_drop(ctx);
+		if (r != -ERESTART)
+			goto out;
+		/* someone committed in between and the kernel refused: read it after all */
+		vnet_ctx_clear_error(ctx);
+		have_gen = fw_gen_get(ctx, &gen) == 0;
+	}
+	fw_cache_drop(ctx);
 	r = fw_state_read(ctx, &st);
 	if (r < 0)
-		return r;
-	fw_batch_init(&b);
-	r = fw_plan(spec, &st, &b, &changes, NULL, 0);
-	if (r < 0)
-		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
-	else if (changes)
-		r = fw_batch_send(ctx, &b);
-	fw_batch_release(&b);
+		goto out;
+	r = plan_and_send(ctx, spec, &st, want, NULL, &sent);
 	fw_state_release(&st);
+	if (r == 0 && have_gen)
+		remember(ctx, spec, want, gen, sent);
+out:
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		fw_elems_release(&want[s]);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 
 struct mnl_socket;
 struct nl_sock;
+struct fw_cache;
 
 /* One netlink socket of the context, opened inside its namespace. */
 struct vnet_nl {
@@ -32,7 +33,11 @@ struct vnet_ctx {
 	char *buf;                  /* receive buffer for dumps */
 	size_t buflen;
 	struct vnet_error err;
+	struct fw_cache *fw_cache;  /* firewall-cache.c: what the last apply left, by generation */
 };
+
+/* firewall-cache.c: drop the context's firewall cache (at unref). */
+void vnet_fw_cache_free(struct vnet_ctx *ctx);
 
 /*
  * vnet_error_set - write a message into @err (when not NULL) and return

@@ -228,10 +228,11 @@ int dnsmasq_proc_ready(const struct dnsmasq_proc *p, const char *pid_file)
 int dnsmasq_proc_wait_ready(const struct dnsmasq_proc *p, const char *pid_file, int timeout_ms,
 			    struct vnet_error *err)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	/* dnsmasq binds in a few ms: a coarser step would be most of a network's start */
+	struct timespec ts = { 0, 1000 * 1000 };
 	int waited, r;
 
-	for (waited = 0;; waited += 10) {
+	for (waited = 0;; waited += 1) {
 		r = dnsmasq_proc_ready(p, pid_file);
 		if (r == 1)
 			return 0;

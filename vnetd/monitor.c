@@ -24,15 +24,42 @@ struct vnetd_monitor {
 	sd_event_source *fw_src;
 };
 
-static bool managed_name(struct vnetd *d, const char *name)
+/* The active network whose bridge (or bridge-mode uplink) is @name, or NULL. */
+static struct vnetd_network *managed_name(struct vnetd *d, const char *name)
 {
 	for (struct vnetd_network *net = d->networks; net; net = net->next) {
 		if (!net->active)
 			continue;
 		if (!strcmp(name, net->bridge) || (net->mode == NETWORK_BRIDGE && !strcmp(name, net->uplink)))
-			return true;
+			return net;
 	}
-	return false;
+	return NULL;
+}
+
+/*
+ * An address or route went from link @ifindex: the network it belongs to
+ * is looked at. A link that is gone already sent its own RTM_DELLINK (a
+ * managed one is reconciled for that); a link of nobody's concerns nobody.
+ */
+static void removed_from(struct vnetd *d, uint32_t ifindex)
+{
+	char name[IF_NAMESIZE];
+	struct vnetd_network *net;
+
+	if (!ifindex || !if_indextoname(ifindex, name))
+		return;
+	net = managed_name(d, name);
+	if (net) {
+		log_debug("address or route removed from %s", name);
+		reconcile_schedule_network(d, net);
+	}
+}
+
+static int route_oif_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == RTA_OIF && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+		*(uint32_t *)data = mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
 }
 
 struct link_attrs {
@@ -87,16 +114,26 @@ static int rtnl_msg_cb(const struct nlmsghdr *nlh, void *data)
 		if (nlh->nlmsg_type == RTM_DELLINK && la.name &&
 		    ((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family != AF_BRIDGE)
 			attach_link_gone(d, la.name, ((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index);
-		if (la.name && managed_name(d, la.name)) {
-			log_debug("link event on %s", la.name);
-			reconcile_schedule(d);
+		if (la.name) {
+			struct vnetd_network *net = managed_name(d, la.name);
+
+			if (net) {
+				log_debug("link event on %s", la.name);
+				reconcile_schedule_network(d, net);
+			}
 		}
 		break;
+	/* removals are what can hurt */
 	case RTM_DELADDR:
-	case RTM_DELROUTE:
-		/* the pass checks every managed object; removals are what can hurt */
-		reconcile_schedule(d);
+		removed_from(d, ((const struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_index);
 		break;
+	case RTM_DELROUTE: {
+		uint32_t oif = 0;
+
+		mnl_attr_parse(nlh, sizeof(struct rtmsg), route_oif_cb, &oif);
+		removed_from(d, oif);
+		break;
+	}
 	}
 	return MNL_CB_OK;
 }
@@ -135,7 +172,7 @@ static int fw_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 	if (r < 0 && r != -EAGAIN)
 		touched = true;  /* lost events: check */
 	if (touched)
-		reconcile_schedule(d);
+		reconcile_schedule_firewall(d);
 	return 0;
 }
 

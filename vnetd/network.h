@@ -49,6 +49,7 @@ struct vnetd_network {
 
 	/* runtime, not part of the definition */
 	bool active;
+	bool dirty;                   /* an event concerned it: reconcile it soon */
 	struct json_object *saved_uplink; /* bridge mode: addresses and routes moved */
 	char (*ports)[VNET_IFNAMSIZ];     /* links seen as the bridge's ports, re-attached
 					     when a deleted bridge is recreated */

@@ -617,38 +617,42 @@ static int fw_verify_all(struct vnetd *d, bool *matches)
 	return r;
 }
 
-int reconcile_all(struct vnetd *d, const char *why)
+/* One network of a pass: kernel state, then its dnsmasq; events for what was repaired. */
+static int reconcile_one(struct vnetd *d, struct vnetd_network *net, const char *why, bool drift)
 {
-	bool drift = strcmp(why, "start") != 0;
+	struct vnet_error err = { "" };
 	bool fixed;
-	int ret = 0, r;
+	int r;
 
-	d->reconciles++;
-	for (struct vnetd_network *net = d->networks; net; net = net->next) {
-		struct vnet_error err = { "" };
-
-		if (!net->active)
-			continue;
-		if (!drift)
-			note_ports(d, net);
-		r = reconcile_network(d, net, &fixed, &err);
-		if (r < 0) {
-			log_err("network '%s': %s", net->name, err.msg);
-			ret = r;
-			continue;
-		}
-		if (fixed) {
-			struct json_object *x = json_object_new_object();
-
-			json_object_object_add(x, "what", json_object_new_string(err.msg));
-			json_object_object_add(x, "cause", json_object_new_string(why));
-			if (drift)
-				d->drift_repairs++;
-			event_emit(d, drift ? "drift.repaired" : "network.adopted", net->name, x);
-		}
-		/* a vnetd start adopts a running dnsmasq; only a repaired bridge restarts it */
-		dhcp_network_ensure(d, net, drift && fixed);
+	net->dirty = false;
+	if (!drift)
+		note_ports(d, net);
+	r = reconcile_network(d, net, &fixed, &err);
+	if (r < 0) {
+		log_err("network '%s': %s", net->name, err.msg);
+		return r;
 	}
+	if (fixed) {
+		struct json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "what", json_object_new_string(err.msg));
+		json_object_object_add(x, "cause", json_object_new_string(why));
+		if (drift)
+			d->drift_repairs++;
+		event_emit(d, drift ? "drift.repaired" : "network.adopted", net->name, x);
+	}
+	/* a vnetd start adopts a running dnsmasq; only a repaired bridge restarts it */
+	dhcp_network_ensure(d, net, drift && fixed);
+	return 0;
+}
+
+static int reconcile_table(struct vnetd *d, const char *why, bool drift)
+{
+	struct vnet_error err = { "" };
+	bool fixed;
+	int r;
+
+	d->reconcile_table = false;
 	/*
 	 * With nothing active the table is left alone: network.stop already
 	 * emptied it, and a fresh vnetd must not wipe what it does not know.
@@ -656,37 +660,78 @@ int reconcile_all(struct vnetd *d, const char *why)
 	for (struct vnetd_network *net = d->networks; net; net = net->next)
 		if (net->active)
 			goto firewall;
-	return ret;
+	return 0;
 firewall:
-	{
-		struct vnet_error err = { "" };
-
-		r = reconcile_firewall(d, true, &fixed, &err);
-		if (r < 0) {
-			log_err("%s", err.msg);
-			ret = r;
-		} else if (fixed) {
-			struct json_object *x = json_object_new_object();
-
-			json_object_object_add(x, "what", json_object_new_string("firewall table restored"));
-			json_object_object_add(x, "cause", json_object_new_string(why));
-			if (drift)
-				d->drift_repairs++;
-			event_emit(d, drift ? "drift.repaired" : "firewall.adopted", NULL, x);
-		}
+	r = reconcile_firewall(d, true, &fixed, &err);
+	if (r < 0) {
+		log_err("%s", err.msg);
+		return r;
 	}
+	if (fixed) {
+		struct json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "what", json_object_new_string("firewall table restored"));
+		json_object_object_add(x, "cause", json_object_new_string(why));
+		if (drift)
+			d->drift_repairs++;
+		event_emit(d, drift ? "drift.repaired" : "firewall.adopted", NULL, x);
+	}
+	return 0;
+}
+
+int reconcile_all(struct vnetd *d, const char *why)
+{
+	bool drift = strcmp(why, "start") != 0;
+	int ret = 0, r;
+
+	d->reconciles++;
+	d->reconcile_everything = false;
+	for (struct vnetd_network *net = d->networks; net; net = net->next) {
+		if (!net->active) {
+			net->dirty = false;
+			continue;
+		}
+		r = reconcile_one(d, net, why, drift);
+		if (r < 0)
+			ret = r;
+	}
+	r = reconcile_table(d, why, drift);
+	if (r < 0)
+		ret = r;
 	return ret;
+}
+
+/*
+ * What events asked for: the networks they named and, when nftables
+ * reported a change by someone else, the table. A start or stop of one
+ * network thus costs a look at that network, not at all of them.
+ */
+static void reconcile_some(struct vnetd *d, const char *why)
+{
+	d->reconciles++;
+	for (struct vnetd_network *net = d->networks; net; net = net->next) {
+		if (!net->dirty)
+			continue;
+		if (net->active)
+			reconcile_one(d, net, why, true);
+		net->dirty = false;
+	}
+	if (d->reconcile_table)
+		reconcile_table(d, why, true);
 }
 
 static int reconcile_timer(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct vnetd *d = userdata;
 
-	reconcile_all(d, "monitor");
+	if (d->reconcile_everything)
+		reconcile_all(d, "monitor");
+	else
+		reconcile_some(d, "monitor");
 	return 0;
 }
 
-void reconcile_schedule(struct vnetd *d)
+static void schedule(struct vnetd *d)
 {
 	int r;
 
@@ -704,6 +749,24 @@ void reconcile_schedule(struct vnetd *d)
 	sd_event_source_set_enabled(d->reconcile_source, SD_EVENT_ONESHOT);
 }
 
+void reconcile_schedule(struct vnetd *d)
+{
+	d->reconcile_everything = true;
+	schedule(d);
+}
+
+void reconcile_schedule_network(struct vnetd *d, struct vnetd_network *net)
+{
+	net->dirty = true;
+	schedule(d);
+}
+
+void reconcile_schedule_firewall(struct vnetd *d)
+{
+	d->reconcile_table = true;
+	schedule(d);
+}
+
 int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool starting,
 		       struct vnet_error *err)
 {
@@ -712,7 +775,10 @@ int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool st
 	int r;
 
 	if (net->has_v4 || net->has_v6) {
-		r = vnet_route_list(d->ctx, AF_UNSPEC, 0, &routes, &n);
+		/* only the families it uses: every network adds routes of both */
+		int family = net->has_v4 && net->has_v6 ? AF_UNSPEC : net->has_v4 ? AF_INET : AF_INET6;
+
+		r = vnet_route_list(d->ctx, family, 0, &routes, &n);
 		if (r < 0)
 			return lib_fail(d, r, err, "reading the host's routes");
 		for (size_t i = 0; i < n; i++) {
@@ -723,16 +789,17 @@ int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool st
 
 			if (rt->dst.len == 0)
 				continue;
-			for (struct vnetd_network *o = d->networks; o; o = o->next)
-				if (o->active && !strcmp(rt->dev, o->bridge))
-					managed = true;
-			if (managed)
-				continue;
 			if (net->has_v4 && vnet_prefix_overlaps(&rt->dst, &net->v4))
 				mine = &net->v4;
 			else if (net->has_v6 && vnet_prefix_overlaps(&rt->dst, &net->v6))
 				mine = &net->v6;
 			if (!mine)
+				continue;
+			/* only for the few routes that overlap: with N networks there are N routes */
+			for (struct vnetd_network *o = d->networks; o; o = o->next)
+				if (o->active && !strcmp(rt->dev, o->bridge))
+					managed = true;
+			if (managed)
 				continue;
 			snprintf(err->msg, sizeof(err->msg),
 				 "%s '%s' collides with the host's route %s%s%s; pick another subnet",

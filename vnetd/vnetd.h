@@ -42,8 +42,13 @@ struct vnetd {
 	/* the registry: every defined network, in definition order */
 	struct vnetd_network *networks;
 
-	/* a reconcile asked for by an event, run once from the loop */
+	/*
+	 * a reconcile asked for by events, run once from the loop: of the
+	 * networks marked dirty, of the table, or of everything
+	 */
 	sd_event_source *reconcile_source;
+	bool reconcile_everything;
+	bool reconcile_table;
 	uint64_t started_usec;
 	unsigned long reconciles, drift_repairs;
 
@@ -96,6 +101,10 @@ int reconcile_firewall(struct vnetd *d, bool verify_first, bool *repaired, struc
 int reconcile_all(struct vnetd *d, const char *why);
 /* reconcile_schedule - run reconcile_all once from the loop, soon. */
 void reconcile_schedule(struct vnetd *d);
+/* reconcile_schedule_network - soon, reconcile @net alone (an event named its links). */
+void reconcile_schedule_network(struct vnetd *d, struct vnetd_network *net);
+/* reconcile_schedule_firewall - soon, verify the table (and repair it). */
+void reconcile_schedule_firewall(struct vnetd *d);
 int network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
 int network_stop(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
 /* network_check_host - collisions with the host: routes and foreign links. */

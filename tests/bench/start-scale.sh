@@ -1,0 +1,101 @@
+#!/bin/bash
+# start-scale.sh BUILDDIR [N] [nodhcp] — how network.start's cost grows with
+# the number of networks already running (opt-in: root, not in make check).
+#
+# One vnetd in throwaway network, mount and PID namespaces; a client on one
+# connection defines and starts N NAT networks (10.A.B.1/24, with DHCP and
+# DNS unless "nodhcp") one after another and times every call. Prints, per
+# bucket of 100 networks, the median and mean of network.start and of
+# network.define, and the ratio of the last bucket's median to the first's
+# (flat is ≤ 1.5). A CSV with every call goes to $VNET_BENCH_CSV if set.
+#
+# VNET_BENCH_WRAP runs vnetd under a wrapper, e.g.
+#   VNET_BENCH_WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out"
+# VNET_BENCH_STRACE=FILE counts vnetd's syscalls (strace -c -f) into FILE.
+set -euo pipefail
+
+build=$(cd "${1:?usage: start-scale.sh BUILDDIR [N] [nodhcp]}" && pwd)
+n=${2:-300}
+dhcp=${3:-dhcp}
+if [ -z "${VNET_SCALE_INSIDE:-}" ]; then
+	exec unshare --net --mount --pid --fork --mount-proc --propagation private \
+		env VNET_SCALE_INSIDE=1 "$0" "$build" "$n" "$dhcp"
+fi
+
+vnetd="$build/vnetd/vnetd"
+dir=$(mktemp -d /tmp/vnet-start-scale.XXXXXX)
+chmod 755 "$dir"
+sock="$dir/run/vnetd.sock"
+mkdir -p "$dir/run" "$dir/etc" "$dir/lib" /run/netns
+mount -t tmpfs tmpfs /run/netns
+ip link set lo up
+
+wrap=()
+if [ -n "${VNET_BENCH_STRACE:-}" ]; then
+	wrap=(strace -c -f -o "$VNET_BENCH_STRACE")
+elif [ -n "${VNET_BENCH_WRAP:-}" ]; then
+	read -r -a wrap <<< "$VNET_BENCH_WRAP"
+fi
+"${wrap[@]}" "$vnetd" --foreground --log-level warning --socket "$sock" --config-dir "$dir/etc" \
+	--run-dir "$dir/run" --state-dir "$dir/lib" 2> "$dir/vnetd.log" &
+vnetd_pid=$!
+trap 'kill -TERM $vnetd_pid 2>/dev/null; wait $vnetd_pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 600); do [ -S "$sock" ] && break; sleep 0.05; done
+
+python3 - "$sock" "$n" "$dhcp" "${VNET_BENCH_CSV:-}" <<'EOF'
+import json, socket, statistics, sys, time
+
+path, n, dhcp, csv = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "dhcp", sys.argv[4]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+f = s.makefile("rb")
+ident = 0
+
+def call(method, params):
+    global ident
+    ident += 1
+    t = time.perf_counter()
+    s.sendall((json.dumps({"jsonrpc": "2.0", "id": ident, "method": method,
+                           "params": params}) + "\n").encode())
+    reply = json.loads(f.readline())
+    ms = (time.perf_counter() - t) * 1000
+    if "error" in reply:
+        sys.exit("%s %s: %s" % (method, params.get("name"), reply["error"]))
+    return ms
+
+rows = []
+print("%9s %12s %12s %13s %13s" % ("networks", "start med", "start mean",
+                                    "define med", "define mean"))
+bucket = []
+first = None
+for i in range(1, n + 1):
+    a, b = i // 250 + 100, i % 250
+    net = {"name": "n%d" % i, "mode": "nat", "bridge": "vs%d" % i,
+           "ipv4": {"address": "10.%d.%d.1/24" % (a, b)}}
+    if dhcp:
+        net["ipv4"]["dhcp"] = {"ranges": [{"start": "10.%d.%d.10" % (a, b),
+                                           "end": "10.%d.%d.200" % (a, b)}]}
+        net["dns"] = {"domain": "n%d.vnet" % i, "forwarders": ["192.0.2.53"]}
+    d = call("network.define", net)
+    st = call("network.start", {"name": net["name"]})
+    rows.append((i, d, st))
+    bucket.append((d, st))
+    if i % 100 == 0 or i == n:
+        sm = statistics.median(x[1] for x in bucket)
+        if first is None:
+            first = sm
+        print("%4d-%-4d %9.1f ms %9.1f ms %10.1f ms %10.1f ms" % (
+            i - len(bucket) + 1, i, sm, statistics.mean(x[1] for x in bucket),
+            statistics.median(x[0] for x in bucket), statistics.mean(x[0] for x in bucket)),
+            flush=True)
+        last = sm
+        bucket = []
+print("start median, last bucket / first bucket: %.2f" % (last / first))
+if csv:
+    with open(csv, "w") as out:
+        out.write("network,define_ms,start_ms\n")
+        for r in rows:
+            out.write("%d,%.3f,%.3f\n" % r)
+EOF
+running=$(pgrep -c -x dnsmasq || true)
+echo "dnsmasq processes: $running"
