@@ -120,19 +120,25 @@ static struct json_object *network_summary(const struct vnetd_network *net)
 static int parse_candidate(struct rpc_call *call, struct json_object *obj, struct vnetd_network **ret)
 {
 	struct vnetd *d = call->d;
-	const char *taken[1024];
+	const char **taken;
 	const char *name = NULL;
 	struct json_object *v;
-	size_t n = 0;
+	size_t n = 0, count = 0;
 	int r;
 
 	if (obj && json_object_object_get_ex(obj, "name", &v) && json_object_is_type(v, json_type_string))
 		name = json_object_get_string(v);
-	for (struct vnetd_network *o = d->networks; o && n < 1023; o = o->next)
+	/* Every other network's bridge, however many there are. */
+	for (struct vnetd_network *o = d->networks; o; o = o->next)
+		count++;
+	taken = calloc(count + 1, sizeof(*taken));
+	if (!taken)
+		return -ENOMEM;
+	for (struct vnetd_network *o = d->networks; o; o = o->next)
 		if (!name || strcmp(o->name, name))
 			taken[n++] = o->bridge;
-	taken[n] = NULL;
 	r = network_parse(obj, taken, ret, &call->err);
+	free(taken);
 	if (r < 0)
 		return r;
 	for (struct vnetd_network *o = d->networks; o; o = o->next) {
