@@ -19,91 +19,13 @@
 /* A user outside root/vnet cannot fill the host with taps. */
 #define ATTACH_USER_MAX 256
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct rpc_call *call, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(call->err.msg, sizeof(call->err.msg), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-static int only(struct rpc_call *call, const char *const *known)
-{
-	if (!call->params)
-		return 0;
-	json_object_object_foreach(call->params, key, val) {
-		const char *const *k;
-
-		(void)val;
-		for (k = known; *k; k++)
-			if (!strcmp(*k, key))
-				break;
-		if (!*k)
-			return fail(call, -EINVAL, "unknown parameter '%s'", key);
-	}
-	return 0;
-}
-
-/* @key as a string; NULL when absent or null. */
-static int get_string(struct rpc_call *call, const char *key, bool required, const char **out)
-{
-	struct json_object *v;
-
-	*out = NULL;
-	if (!call->params || !json_object_object_get_ex(call->params, key, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return required ? fail(call, -EINVAL, "parameter '%s' is missing", key) : 0;
-	if (!json_object_is_type(v, json_type_string))
-		return fail(call, -EINVAL, "parameter '%s' is a %s; a string is expected", key,
-			    json_type_to_name(json_object_get_type(v)));
-	*out = json_object_get_string(v);
-	return 0;
-}
-
-static int get_bool(struct rpc_call *call, const char *key, bool *out)
-{
-	struct json_object *v;
-
-	*out = false;
-	if (!call->params || !json_object_object_get_ex(call->params, key, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_boolean))
-		return fail(call, -EINVAL, "parameter '%s' is a %s; true or false is expected", key,
-			    json_type_to_name(json_object_get_type(v)));
-	*out = json_object_get_boolean(v);
-	return 0;
-}
-
-static int get_int(struct rpc_call *call, const char *key, int64_t min, int64_t max, int64_t def,
-		   int64_t *out)
-{
-	struct json_object *v;
-
-	*out = def;
-	if (!call->params || !json_object_object_get_ex(call->params, key, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_int))
-		return fail(call, -EINVAL, "parameter '%s' is a %s; an integer is expected", key,
-			    json_type_to_name(json_object_get_type(v)));
-	*out = json_object_get_int64(v);
-	if (*out < min || *out > max)
-		return fail(call, -EINVAL, "parameter '%s' is %lld; allowed %lld..%lld", key,
-			    (long long)*out, (long long)min, (long long)max);
-	return 0;
-}
-
 /* A network by its name or by its bridge's name (what QEMU's br= gives). */
 static int find_network(struct rpc_call *call, const char *key, struct vnetd_network **ret)
 {
 	const char *name;
 	int r;
 
-	r = get_string(call, key, true, &name);
+	r = rpc_param_string(call, key, true, &name);
 	if (r < 0)
 		return r;
 	*ret = vnetd_find(call->d, name);
@@ -111,7 +33,7 @@ static int find_network(struct rpc_call *call, const char *key, struct vnetd_net
 		if (!strcmp(n->bridge, name))
 			*ret = n;
 	if (!*ret)
-		return fail(call, -ENOENT, "no network with name or bridge '%s'", name);
+		return rpc_fail(call, -ENOENT, "no network with name or bridge '%s'", name);
 	return 0;
 }
 
@@ -125,14 +47,14 @@ static int parse_attach(struct rpc_call *call, struct attach_req *req)
 	int r;
 
 	memset(req, 0, sizeof(*req));
-	if ((r = only(call, known)) < 0 || (r = find_network(call, "network", &req->net)) < 0 ||
-	    (r = get_string(call, "tap", false, &tap)) < 0 || (r = get_string(call, "mac", false, &mac)) < 0 ||
-	    (r = get_int(call, "uid", 0, UINT32_MAX - 1, -1, &req->uid)) < 0 ||
-	    (r = get_int(call, "gid", 0, UINT32_MAX - 1, -1, &req->gid)) < 0 ||
-	    (r = get_int(call, "queues", 1, ATTACH_MAX_QUEUES, 1, &q)) < 0 ||
-	    (r = get_bool(call, "vnet_hdr", &req->vnet_hdr)) < 0 ||
-	    (r = get_bool(call, "isolated", &req->isolated)) < 0 ||
-	    (r = get_bool(call, "return_fd", &req->return_fd)) < 0)
+	if ((r = rpc_params_only(call, known)) < 0 || (r = find_network(call, "network", &req->net)) < 0 ||
+	    (r = rpc_param_string(call, "tap", false, &tap)) < 0 || (r = rpc_param_string(call, "mac", false, &mac)) < 0 ||
+	    (r = rpc_param_int(call, "uid", 0, UINT32_MAX - 1, -1, &req->uid)) < 0 ||
+	    (r = rpc_param_int(call, "gid", 0, UINT32_MAX - 1, -1, &req->gid)) < 0 ||
+	    (r = rpc_param_int(call, "queues", 1, ATTACH_MAX_QUEUES, 1, &q)) < 0 ||
+	    (r = rpc_param_bool(call, "vnet_hdr", false, &req->vnet_hdr)) < 0 ||
+	    (r = rpc_param_bool(call, "isolated", false, &req->isolated)) < 0 ||
+	    (r = rpc_param_bool(call, "return_fd", false, &req->return_fd)) < 0)
 		return r;
 	req->queues = (unsigned)q;
 	if (tap) {
@@ -150,18 +72,18 @@ static int parse_attach(struct rpc_call *call, struct attach_req *req)
 		req->has_mac = true;
 		for (struct vnetd_attach *a = call->d->attachments; a; a = a->next)
 			if (!memcmp(a->mac, req->mac, VNET_ETH_ALEN))
-				return fail(call, -EEXIST, "mac %s is already tap '%s''s on network '%s'",
+				return rpc_fail(call, -EEXIST, "mac %s is already tap '%s''s on network '%s'",
 					    mac, a->tap, a->network);
 	}
 	/* an unknown user is the caller's mistake, not a missing network */
 	if (req->uid >= 0 && !getpwuid((uid_t)req->uid))
-		return fail(call, -EINVAL, "parameter 'uid': user %lld does not exist on this host",
+		return rpc_fail(call, -EINVAL, "parameter 'uid': user %lld does not exist on this host",
 			    (long long)req->uid);
 	if (req->gid >= 0 && !getgrgid((gid_t)req->gid))
-		return fail(call, -EINVAL, "parameter 'gid': group %lld does not exist on this host",
+		return rpc_fail(call, -EINVAL, "parameter 'gid': group %lld does not exist on this host",
 			    (long long)req->gid);
 	if (req->tap[0] && attach_find(call->d, req->tap))
-		return fail(call, -EEXIST, "tap '%s' is already attached to network '%s'", req->tap,
+		return rpc_fail(call, -EEXIST, "tap '%s' is already attached to network '%s'", req->tap,
 			    attach_find(call->d, req->tap)->network);
 	return 0;
 }
@@ -182,15 +104,15 @@ static int unprivileged(struct rpc_call *call, struct attach_req *req)
 		return r;
 	}
 	if (req->uid >= 0 && req->uid != uid)
-		return fail(call, -EPERM, "uid %lld: only root and the group 'vnet' may make taps for other users",
+		return rpc_fail(call, -EPERM, "uid %lld: only root and the group 'vnet' may make taps for other users",
 			    (long long)req->uid);
 	if (req->gid >= 0 && req->gid != gid)
-		return fail(call, -EPERM, "gid %lld: only root and the group 'vnet' may make taps for other groups",
+		return rpc_fail(call, -EPERM, "gid %lld: only root and the group 'vnet' may make taps for other groups",
 			    (long long)req->gid);
 	for (struct vnetd_attach *a = call->d->attachments; a; a = a->next)
 		n += a->caller_uid == (int64_t)uid;
 	if (n >= ATTACH_USER_MAX)
-		return fail(call, -EDQUOT, "user %u already has %u taps attached, the most a user outside root and 'vnet' may have",
+		return rpc_fail(call, -EDQUOT, "user %u already has %u taps attached, the most a user outside root and 'vnet' may have",
 			    (unsigned)uid, n);
 	/* a persistent tap of theirs: only they may open it */
 	if (!req->return_fd)
@@ -214,7 +136,7 @@ int m_attach(struct rpc_call *call)
 			return r;
 	}
 	if (!req.net->active)
-		return fail(call, -ENETDOWN, "network '%s' is not active; start it first", req.net->name);
+		return rpc_fail(call, -ENETDOWN, "network '%s' is not active; start it first", req.net->name);
 	r = attach_create(d, &req, rpc_client_uid(call->client), &a, fds, &call->err);
 	if (r < 0)
 		return r;
@@ -242,7 +164,7 @@ int m_detach(struct rpc_call *call)
 	bool was;
 	int r;
 
-	if ((r = only(call, known)) < 0 || (r = get_string(call, "tap", true, &tap)) < 0)
+	if ((r = rpc_params_only(call, known)) < 0 || (r = rpc_param_string(call, "tap", true, &tap)) < 0)
 		return r;
 	r = vnet_ifname_check("tap", tap, &call->err);
 	if (r < 0)
@@ -251,7 +173,7 @@ int m_detach(struct rpc_call *call)
 	a = attach_find(call->d, name);
 	was = a != NULL;
 	if (a && !rpc_client_may_write(call->client) && a->caller_uid != (int64_t)rpc_client_uid(call->client))
-		return fail(call, -EPERM, "tap '%s' was attached by another user; only they, root and the group 'vnet' may detach it",
+		return rpc_fail(call, -EPERM, "tap '%s' was attached by another user; only they, root and the group 'vnet' may detach it",
 			    name);
 	if (a) {
 		r = attach_destroy(call->d, a, &call->err);
@@ -272,7 +194,7 @@ int m_port_list(struct rpc_call *call)
 	struct json_object *leases = NULL;
 	int r;
 
-	if ((r = only(call, known)) < 0 || (r = find_network(call, "network", &net)) < 0)
+	if ((r = rpc_params_only(call, known)) < 0 || (r = find_network(call, "network", &net)) < 0)
 		return r;
 	/* the lease IP when dnsmasq has one; a network without DHCP has none */
 	if (dhcp_network_leases(call->d, net, &leases) < 0)

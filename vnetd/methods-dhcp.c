@@ -13,64 +13,17 @@
 
 #include "vnetd.h"
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct rpc_call *call, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(call->err.msg, sizeof(call->err.msg), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-static int params_check(struct rpc_call *call, const char *const *known)
-{
-	if (!call->params)
-		return fail(call, -EINVAL, "parameter 'network' is missing");
-	if (!json_object_is_type(call->params, json_type_object))
-		return fail(call, -EINVAL, "params must be an object");
-	json_object_object_foreach(call->params, key, val) {
-		const char *const *k;
-
-		(void)val;
-		for (k = known; *k; k++)
-			if (!strcmp(*k, key))
-				break;
-		if (!*k)
-			return fail(call, -EINVAL, "unknown parameter '%s'", key);
-	}
-	return 0;
-}
-
-static int str_param(struct rpc_call *call, const char *key, bool required, const char **out)
-{
-	struct json_object *v;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(call->params, key, &v) || json_object_is_type(v, json_type_null)) {
-		if (required)
-			return fail(call, -EINVAL, "parameter '%s' is missing", key);
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return fail(call, -EINVAL, "parameter '%s' is a %s; a string is expected", key,
-			    json_type_to_name(json_object_get_type(v)));
-	*out = json_object_get_string(v);
-	return 0;
-}
-
 static int find_network(struct rpc_call *call, struct vnetd_network **net)
 {
 	const char *name;
 	int r;
 
-	r = str_param(call, "network", true, &name);
+	r = rpc_param_string(call, "network", true, &name);
 	if (r < 0)
 		return r;
 	*net = vnetd_find(call->d, name);
 	if (!*net)
-		return fail(call, -ENOENT, "network '%s' does not exist", name);
+		return rpc_fail(call, -ENOENT, "network '%s' does not exist", name);
 	return 0;
 }
 
@@ -92,7 +45,7 @@ static int live_change(struct rpc_call *call, struct vnetd_network *net, enum li
 
 	r = dhcp_spec_copy(&next, &net->dhcp);
 	if (r < 0)
-		return fail(call, r, "out of memory");
+		return rpc_fail(call, r, "out of memory");
 	switch (op) {
 	case DHCP_ADD:
 		r = dhcp_spec_host_add(&next, mac, ip, name, &err);
@@ -118,7 +71,7 @@ static int live_change(struct rpc_call *call, struct vnetd_network *net, enum li
 	if (r < 0) {
 		net->dhcp = prev;
 		dhcp_spec_clear(&next);
-		return fail(call, r, "writing the definition of '%s' under %s: %s", net->name,
+		return rpc_fail(call, r, "writing the definition of '%s' under %s: %s", net->name,
 			    call->d->config_dir, strerror(-r));
 	}
 	dhcp_spec_clear(&prev);
@@ -160,15 +113,15 @@ int m_dhcp_host_add(struct rpc_call *call)
 	const char *mac, *ip, *name;
 	int r;
 
-	r = params_check(call, known);
+	r = rpc_params_only(call, known);
 	if (r == 0)
 		r = find_network(call, &net);
 	if (r == 0)
-		r = str_param(call, "mac", true, &mac);
+		r = rpc_param_string(call, "mac", true, &mac);
 	if (r == 0)
-		r = str_param(call, "ip", true, &ip);
+		r = rpc_param_string(call, "ip", true, &ip);
 	if (r == 0)
-		r = str_param(call, "name", false, &name);
+		r = rpc_param_string(call, "name", false, &name);
 	if (r < 0)
 		return r;
 	return live_change(call, net, DHCP_ADD, mac, ip, name, NULL, 0);
@@ -181,11 +134,11 @@ int m_dhcp_host_remove(struct rpc_call *call)
 	const char *mac;
 	int r;
 
-	r = params_check(call, known);
+	r = rpc_params_only(call, known);
 	if (r == 0)
 		r = find_network(call, &net);
 	if (r == 0)
-		r = str_param(call, "mac", true, &mac);
+		r = rpc_param_string(call, "mac", true, &mac);
 	if (r < 0)
 		return r;
 	return live_change(call, net, DHCP_REMOVE, mac, NULL, NULL, NULL, 0);
@@ -200,35 +153,35 @@ int m_dns_host_add(struct rpc_call *call)
 	size_t n = 0;
 	int r;
 
-	r = params_check(call, known);
+	r = rpc_params_only(call, known);
 	if (r == 0)
 		r = find_network(call, &net);
 	if (r == 0)
-		r = str_param(call, "ip", true, &ip);
+		r = rpc_param_string(call, "ip", true, &ip);
 	if (r < 0)
 		return r;
 	if (!json_object_object_get_ex(call->params, "names", &v) || json_object_is_type(v, json_type_null))
-		return fail(call, -EINVAL, "parameter 'names' is missing");
+		return rpc_fail(call, -EINVAL, "parameter 'names' is missing");
 	if (json_object_is_type(v, json_type_string)) {
 		names[n++] = json_object_get_string(v);
 	} else if (json_object_is_type(v, json_type_array)) {
 		size_t len = json_object_array_length(v);
 
 		if (len == 0)
-			return fail(call, -EINVAL, "parameter 'names' is empty; at least one name is needed");
+			return rpc_fail(call, -EINVAL, "parameter 'names' is empty; at least one name is needed");
 		if (len > sizeof(names) / sizeof(names[0]))
-			return fail(call, -EINVAL, "parameter 'names' has %zu names; at most %zu are allowed",
+			return rpc_fail(call, -EINVAL, "parameter 'names' has %zu names; at most %zu are allowed",
 				    len, sizeof(names) / sizeof(names[0]));
 		for (; n < len; n++) {
 			struct json_object *it = json_object_array_get_idx(v, n);
 
 			if (!json_object_is_type(it, json_type_string))
-				return fail(call, -EINVAL, "names[%zu] is a %s; a string is expected", n,
+				return rpc_fail(call, -EINVAL, "names[%zu] is a %s; a string is expected", n,
 					    json_type_to_name(json_object_get_type(it)));
 			names[n] = json_object_get_string(it);
 		}
 	} else {
-		return fail(call, -EINVAL, "parameter 'names' is a %s; an array of names is expected",
+		return rpc_fail(call, -EINVAL, "parameter 'names' is a %s; an array of names is expected",
 			    json_type_to_name(json_object_get_type(v)));
 	}
 	return live_change(call, net, DNS_ADD, NULL, ip, NULL, names, n);
@@ -241,11 +194,11 @@ int m_dns_host_remove(struct rpc_call *call)
 	const char *ip;
 	int r;
 
-	r = params_check(call, known);
+	r = rpc_params_only(call, known);
 	if (r == 0)
 		r = find_network(call, &net);
 	if (r == 0)
-		r = str_param(call, "ip", true, &ip);
+		r = rpc_param_string(call, "ip", true, &ip);
 	if (r < 0)
 		return r;
 	return live_change(call, net, DNS_REMOVE, NULL, ip, NULL, NULL, 0);
@@ -257,13 +210,13 @@ int m_lease_list(struct rpc_call *call)
 	struct vnetd_network *net;
 	int r;
 
-	r = params_check(call, known);
+	r = rpc_params_only(call, known);
 	if (r == 0)
 		r = find_network(call, &net);
 	if (r < 0)
 		return r;
 	r = dhcp_network_leases(call->d, net, &call->result);
 	if (r < 0)
-		return fail(call, r, "reading the leases of '%s': %s", net->name, strerror(-r));
+		return rpc_fail(call, r, "reading the leases of '%s': %s", net->name, strerror(-r));
 	return 0;
 }

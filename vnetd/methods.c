@@ -16,81 +16,19 @@
 #include "vnetd.h"
 #include "attach.h"
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct rpc_call *call, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(call->err.msg, sizeof(call->err.msg), fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 /* ---- parameters ------------------------------------------------------- */
-
-static int param_string(struct rpc_call *call, const char *key, bool required, const char **out)
-{
-	struct json_object *v;
-
-	*out = NULL;
-	if (!call->params || !json_object_object_get_ex(call->params, key, &v) ||
-	    json_object_is_type(v, json_type_null)) {
-		if (required)
-			return fail(call, -EINVAL, "parameter '%s' is missing", key);
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return fail(call, -EINVAL, "parameter '%s' is a %s; a string is expected", key,
-			    json_type_to_name(json_object_get_type(v)));
-	*out = json_object_get_string(v);
-	return 0;
-}
-
-static int param_bool(struct rpc_call *call, const char *key, bool def, bool *out)
-{
-	struct json_object *v;
-
-	*out = def;
-	if (!call->params || !json_object_object_get_ex(call->params, key, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return 0;
-	if (!json_object_is_type(v, json_type_boolean))
-		return fail(call, -EINVAL, "parameter '%s' is a %s; true or false is expected", key,
-			    json_type_to_name(json_object_get_type(v)));
-	*out = json_object_get_boolean(v);
-	return 0;
-}
-
-/* Only the keys a method knows: a typo must not be silently ignored. */
-static int params_only(struct rpc_call *call, const char *const *known)
-{
-	if (!call->params)
-		return 0;
-	json_object_object_foreach(call->params, key, val) {
-		const char *const *k;
-
-		(void)val;
-		for (k = known; *k; k++)
-			if (!strcmp(*k, key))
-				break;
-		if (!*k)
-			return fail(call, -EINVAL, "unknown parameter '%s'", key);
-	}
-	return 0;
-}
 
 static int lookup(struct rpc_call *call, const char *key, struct vnetd_network **net)
 {
 	const char *name;
 	int r;
 
-	r = param_string(call, key, true, &name);
+	r = rpc_param_string(call, key, true, &name);
 	if (r < 0)
 		return r;
 	*net = vnetd_find(call->d, name);
 	if (!*net)
-		return fail(call, -ENOENT, "network '%s' does not exist", name);
+		return rpc_fail(call, -ENOENT, "network '%s' does not exist", name);
 	return 0;
 }
 
@@ -149,7 +87,7 @@ static int parse_candidate(struct rpc_call *call, struct json_object *obj, struc
 			goto fail;
 		for (size_t i = 0; i < (*ret)->n_forwards; i++)
 			if (forward_overlaps(o, &(*ret)->forwards[i]) >= 0) {
-				r = fail(call, -EBUSY, "forwards[%zu]: port %u is already forwarded by network '%s'",
+				r = rpc_fail(call, -EBUSY, "forwards[%zu]: port %u is already forwarded by network '%s'",
 					 i, (*ret)->forwards[i].port, o->name);
 				goto fail;
 			}
@@ -199,19 +137,19 @@ static int m_network_define(struct rpc_call *call)
 	    json_object_object_get_ex(obj, "network", &v) && json_object_is_type(v, json_type_object))
 		obj = v;
 	if (!obj)
-		return fail(call, -EINVAL, "params must be the network object");
+		return rpc_fail(call, -EINVAL, "params must be the network object");
 	r = parse_candidate(call, obj, &net);
 	if (r < 0)
 		return r;
 	old = vnetd_find(d, net->name);
 	if (old && old->active && !live_change_ok(old, net)) {
-		r = fail(call, -EBUSY, "network '%s' is active; stop it before changing its mode, bridge, uplink or addresses",
+		r = rpc_fail(call, -EBUSY, "network '%s' is active; stop it before changing its mode, bridge, uplink or addresses",
 			 net->name);
 		goto out;
 	}
 	r = store_save_network(d, net);
 	if (r < 0) {
-		fail(call, r, "writing the definition of '%s' under %s: %s", net->name, d->config_dir, strerror(-r));
+		rpc_fail(call, r, "writing the definition of '%s' under %s: %s", net->name, d->config_dir, strerror(-r));
 		goto out;
 	}
 	if (old) {
@@ -247,17 +185,17 @@ static int m_network_undefine(struct rpc_call *call)
 	char name[NETWORK_NAME_MAX + 1];
 	int r;
 
-	r = params_only(call, known);
+	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
 	r = lookup(call, "name", &net);
 	if (r < 0)
 		return r;
 	if (net->active)
-		return fail(call, -EBUSY, "network '%s' is active; stop it first", net->name);
+		return rpc_fail(call, -EBUSY, "network '%s' is active; stop it first", net->name);
 	r = store_remove_network(call->d, net->name);
 	if (r < 0)
-		return fail(call, r, "removing the definition of '%s': %s", net->name, strerror(-r));
+		return rpc_fail(call, r, "removing the definition of '%s': %s", net->name, strerror(-r));
 	store_remove_runtime(call->d, net->name);
 	dhcp_network_forget(call->d, net->name);
 	snprintf(name, sizeof(name), "%s", net->name);
@@ -275,14 +213,14 @@ static int m_network_start(struct rpc_call *call)
 	struct vnetd_network *net;
 	int r;
 
-	r = params_only(call, known);
+	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
 	r = lookup(call, "name", &net);
 	if (r < 0)
 		return r;
 	if (net->active)
-		return fail(call, -EALREADY, "network '%s' is already active", net->name);
+		return rpc_fail(call, -EALREADY, "network '%s' is already active", net->name);
 	r = network_start(call->d, net, &call->err);
 	if (r < 0)
 		return r;
@@ -297,14 +235,14 @@ static int m_network_stop(struct rpc_call *call)
 	struct vnetd_network *net;
 	int r;
 
-	r = params_only(call, known);
+	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
 	r = lookup(call, "name", &net);
 	if (r < 0)
 		return r;
 	if (!net->active)
-		return fail(call, -EALREADY, "network '%s' is not active", net->name);
+		return rpc_fail(call, -EALREADY, "network '%s' is not active", net->name);
 	r = network_stop(call->d, net, &call->err);
 	if (r < 0)
 		return r;
@@ -318,7 +256,7 @@ static int m_network_list(struct rpc_call *call)
 	static const char *const known[] = { NULL };
 	int r;
 
-	r = params_only(call, known);
+	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
 	call->result = json_object_new_array();
@@ -333,7 +271,7 @@ static int m_network_get(struct rpc_call *call)
 	struct vnetd_network *net;
 	int r;
 
-	r = params_only(call, known);
+	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
 	r = lookup(call, "name", &net);
@@ -379,19 +317,19 @@ static int m_network_create_default(struct rpc_call *call)
 	char addr[32], first_err[256] = "";
 	int r, n;
 
-	r = params_only(call, known);
+	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
-	if ((r = param_string(call, "name", false, &name)) < 0 ||
-	    (r = param_string(call, "bridge", false, &bridge)) < 0 ||
-	    (r = param_bool(call, "start", true, &start)) < 0)
+	if ((r = rpc_param_string(call, "name", false, &name)) < 0 ||
+	    (r = rpc_param_string(call, "bridge", false, &bridge)) < 0 ||
+	    (r = rpc_param_bool(call, "start", true, &start)) < 0)
 		return r;
 	if (!name)
 		name = "default";
 	if (!bridge)
 		bridge = "vnetbr0";
 	if (vnetd_find(d, name))
-		return fail(call, -EEXIST, "network '%s' already exists", name);
+		return rpc_fail(call, -EEXIST, "network '%s' already exists", name);
 	for (n = 122; n < 256; n++) {
 		struct vnet_error keep = call->err;
 
@@ -415,7 +353,7 @@ static int m_network_create_default(struct rpc_call *call)
 		call->err = keep;
 	}
 	if (!net)
-		return fail(call, -EBUSY, "no free subnet 192.168.122.0/24..192.168.255.0/24: %s", first_err);
+		return rpc_fail(call, -EBUSY, "no free subnet 192.168.122.0/24..192.168.255.0/24: %s", first_err);
 	/* a bridge name taken by a foreign link: say so before defining anything */
 	if (start) {
 		r = network_check_host(d, net, true, &call->err);
@@ -426,7 +364,7 @@ static int m_network_create_default(struct rpc_call *call)
 	}
 	r = store_save_network(d, net);
 	if (r < 0) {
-		fail(call, r, "writing the definition of '%s': %s", net->name, strerror(-r));
+		rpc_fail(call, r, "writing the definition of '%s': %s", net->name, strerror(-r));
 		network_free(net);
 		return r;
 	}
@@ -471,17 +409,17 @@ static int m_forward_add(struct rpc_call *call)
 	if (r < 0)
 		return r;
 	if (forward_find(net, &fwd) >= 0)
-		return fail(call, -EEXIST, "network '%s' already has this forward", net->name);
+		return rpc_fail(call, -EEXIST, "network '%s' already has this forward", net->name);
 	for (struct vnetd_network *o = d->networks; o; o = o->next) {
 		i = forward_overlaps(o, &fwd);
 		if (i >= 0)
-			return fail(call, -EBUSY, "%s port %u is already forwarded by network '%s' (to port %u)",
+			return rpc_fail(call, -EBUSY, "%s port %u is already forwarded by network '%s' (to port %u)",
 				    fwd.proto == IPPROTO_UDP ? "udp" : "tcp", fwd.port, o->name,
 				    o->forwards[i].to_port);
 	}
 	r = network_forward_append(net, &fwd);
 	if (r < 0)
-		return fail(call, r, "network '%s' has too many forwards", net->name);
+		return rpc_fail(call, r, "network '%s' has too many forwards", net->name);
 	{
 		struct vnet_fw_network fw;
 		struct vnet_prefix subnets[2];
@@ -504,7 +442,7 @@ static int m_forward_add(struct rpc_call *call)
 			const char *why = vnet_ctx_errmsg(d->ctx);
 
 			network_forward_delete(net, net->n_forwards - 1);
-			return fail(call, r, "forward on network '%s': %s", net->name, why && *why ? why : strerror(-r));
+			return rpc_fail(call, r, "forward on network '%s': %s", net->name, why && *why ? why : strerror(-r));
 		}
 	}
 	r = store_save_network(d, net);
@@ -545,7 +483,7 @@ static int m_forward_remove(struct rpc_call *call)
 		}
 	}
 	if (i < 0)
-		return fail(call, -ENOENT, "network '%s' has no %s forward of port %u to %s",
+		return rpc_fail(call, -ENOENT, "network '%s' has no %s forward of port %u to %s",
 			    net->name, fwd.proto == IPPROTO_UDP ? "udp" : "tcp", fwd.port,
 			    json_object_get_string(json_object_object_get(call->params, "to")));
 	removed = net->forwards[i];
@@ -558,7 +496,7 @@ static int m_forward_remove(struct rpc_call *call)
 		if (r < 0) {
 			const char *why = vnet_ctx_errmsg(d->ctx);
 
-			return fail(call, r, "forward on network '%s': %s", net->name, why && *why ? why : strerror(-r));
+			return rpc_fail(call, r, "forward on network '%s': %s", net->name, why && *why ? why : strerror(-r));
 		}
 	}
 	network_forward_delete(net, i);
@@ -577,7 +515,7 @@ static int m_forward_list(struct rpc_call *call)
 	struct vnetd_network *net;
 	int r;
 
-	r = params_only(call, known);
+	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
 	r = lookup(call, "network", &net);
@@ -600,7 +538,7 @@ static int m_daemon_status(struct rpc_call *call)
 	uint64_t now = 0;
 	int r;
 
-	r = params_only(call, known);
+	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
 	for (struct vnetd_network *net = d->networks; net; net = net->next) {
@@ -638,7 +576,7 @@ static int m_events_subscribe(struct rpc_call *call)
 	struct json_object *a;
 	int r;
 
-	r = params_only(call, known);
+	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
 	rpc_client_subscribe(call->client);
@@ -685,9 +623,9 @@ int methods_dispatch(struct rpc_call *call, const char *method, bool may_write)
 		if (strcmp(methods[i].name, method))
 			continue;
 		if (methods[i].needs_write && !may_write)
-			return fail(call, -EPERM, "%s changes state; only root and the group 'vnet' may call it",
+			return rpc_fail(call, -EPERM, "%s changes state; only root and the group 'vnet' may call it",
 				    method);
 		return methods[i].handler(call);
 	}
-	return fail(call, -ENOSYS, "method '%s' does not exist", method);
+	return rpc_fail(call, -ENOSYS, "method '%s' does not exist", method);
 }

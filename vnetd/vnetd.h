@@ -187,4 +187,16 @@ struct rpc_call {
  */
 int methods_dispatch(struct rpc_call *call, const char *method, bool may_write);
 
+/* ---- params.c: a method's parameters ---------------------------------- */
+
+/* rpc_fail - fill call->err and return @code. */
+int rpc_fail(struct rpc_call *call, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* rpc_params_only - refuse any parameter not in the NULL-ended @known. */
+int rpc_params_only(struct rpc_call *call, const char *const *known);
+/* Typed parameters: absent or null gives the default (or, if @required, an error). */
+int rpc_param_string(struct rpc_call *call, const char *key, bool required, const char **out);
+int rpc_param_bool(struct rpc_call *call, const char *key, bool def, bool *out);
+int rpc_param_int(struct rpc_call *call, const char *key, int64_t min, int64_t max, int64_t def,
+		  int64_t *out);
+
 #endif
