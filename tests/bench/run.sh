@@ -291,8 +291,98 @@ row "1 network start, no DHCP (ms)" baseline "$work/b1-start.t" 1000 "ip -batch 
 row "1 network start, no DHCP (ms)" vnet "$work/f1-start.t" 1000 "network.start RPC"
 row "1 network stop, no DHCP (ms)" baseline "$work/b1-stop.t" 1000 "ip -batch + nft -f"
 row "1 network stop, no DHCP (ms)" vnet "$work/f1-stop.t" 1000 "network.stop RPC"
-if [ "$HAVE_DHCP" = 0 ]; then
-	na "1 network start until dnsmasq answers (ms)" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
+
+# The same start by hand with DHCP: ip -batch (bridge, address, the VM's
+# port) + nft -f + dnsmasq started directly with the options vnet gives it
+# (docs/dhcp.md; a static host, so no ping delay), until udhcpc in the VM
+# has its lease. Stop: kill dnsmasq, ip -batch, nft -f.
+dhcp_conf() {	# dhcp_conf DIR I
+	local s
+	s=$(subnet "$2")
+	cat <<-EOF
+	interface=vb$2
+	except-interface=lo
+	bind-interfaces
+	pid-file=$1/dnsmasq.pid
+	dhcp-leasefile=$1/dnsmasq.leases
+	no-hosts
+	no-resolv
+	domain-needed
+	domain=n$2.vnet
+	local=/n$2.vnet/
+	expand-hosts
+	dhcp-authoritative
+	dhcp-no-override
+	dhcp-range=$s.2,$s.254,255.255.255.0,1h
+	dhcp-lease-max=253
+	dhcp-host=52:54:00:00:00:10,$s.10
+	EOF
+}
+hand_ns b1d
+ip netns add b1dvm
+ip link add vmp netns b1d type veth peer name eth0 netns b1dvm
+inns b1dvm ip link set eth0 address 52:54:00:00:00:10
+inns b1dvm ip link set eth0 up
+inns b1d ip link set vmp up
+mkdir -p "$work/b1d"
+dhcp_conf "$work/b1d" 1 > "$work/b1d/dnsmasq.conf"
+{ hand_start_ip 1; echo "link set vmp master vb1"; } > "$work/b1d-start.ip"
+printf '#!/bin/sh\nexit 0\n' > "$work/udhcpc.sh"; chmod +x "$work/udhcpc.sh"
+: > "$work/b1d-start.t"; : > "$work/b1d-stop.t"
+for i in $(seq "$R1"); do
+	rm -f "$work/b1d/dnsmasq.leases"
+	t0=$(now_us)
+	ip -n b1d -batch "$work/b1d-start.ip"
+	inns b1d nft -f "$work/b1-start.nft"
+	inns b1d dnsmasq --conf-file="$work/b1d/dnsmasq.conf"
+	inns b1dvm timeout 10 busybox udhcpc -i eth0 -f -q -n -t 5 -T 1 -s "$work/udhcpc.sh" >/dev/null 2>&1 ||
+		say "    udhcpc got no lease from the hand-started dnsmasq"
+	t1=$(now_us)
+	kill "$(cat "$work/b1d/dnsmasq.pid")"
+	ip -n b1d -batch "$work/b1-stop.ip"
+	inns b1d nft -f "$work/b1-stop.nft"
+	t2=$(now_us)
+	echo $((t1 - t0)) >> "$work/b1d-start.t"
+	echo $((t2 - t1)) >> "$work/b1d-stop.t"
+done
+ip netns del b1dvm; ip netns del b1d
+row "1 network start with DHCP, until dnsmasq answers (ms)" baseline "$work/b1d-start.t" 1000 \
+	"ip -batch + nft -f + dnsmasq + udhcpc lease"
+row "1 network stop with DHCP (ms)" baseline "$work/b1d-stop.t" 1000 "kill dnsmasq + ip -batch + nft -f"
+if [ "$HAVE_DHCP" = 1 ]; then
+	# the same with vnetd: network.start, the VM's port onto the bridge,
+	# udhcpc until the lease; then network.stop
+	ip netns add v1d
+	ip netns add v1dvm
+	ip link add vmp netns v1d type veth peer name eth0 netns v1dvm
+	inns v1dvm ip link set eth0 address 52:54:00:00:00:10
+	inns v1dvm ip link set eth0 up
+	inns v1d ip link set vmp up
+	daemon v1d "$work/v1d"
+	req 1 network.define '{"name":"d1","mode":"nat","bridge":"vb1","ipv4":{"address":"10.0.1.1/24","dhcp":{"ranges":[{"start":"10.0.1.2","end":"10.0.1.254"}],"hosts":[{"mac":"52:54:00:00:00:10","ip":"10.0.1.10"}]}}}' > "$work/v1d.req"
+	rpc "$work/v1d/run/vnetd.sock" "$work/v1d.req" "$work/v1d.t"
+	req 2 network.start '{"name":"d1"}' > "$work/v1d-start.req"
+	req 3 network.stop '{"name":"d1"}' > "$work/v1d-stop.req"
+	: > "$work/v1d-start.t"; : > "$work/v1d-stop.t"
+	for i in $(seq "$R1"); do
+		t0=$(now_us)
+		"$helper" rpc "$work/v1d/run/vnetd.sock" < "$work/v1d-start.req" > /dev/null 2>> "$log"
+		inns v1d ip link set vmp master vb1
+		inns v1dvm timeout 10 busybox udhcpc -i eth0 -f -q -n -t 5 -T 1 -s "$work/udhcpc.sh" >/dev/null 2>&1 ||
+			say "    udhcpc got no lease from vnetd's dnsmasq"
+		t1=$(now_us)
+		"$helper" rpc "$work/v1d/run/vnetd.sock" < "$work/v1d-stop.req" > /dev/null 2>> "$log"
+		t2=$(now_us)
+		echo $((t1 - t0)) >> "$work/v1d-start.t"
+		echo $((t2 - t1)) >> "$work/v1d-stop.t"
+	done
+	stop_daemon "$VPID"
+	ip netns del v1dvm; ip netns del v1d
+	row "1 network start with DHCP, until dnsmasq answers (ms)" vnet "$work/v1d-start.t" 1000 \
+		"network.start + port + udhcpc lease"
+	row "1 network stop with DHCP (ms)" vnet "$work/v1d-stop.t" 1000 "network.stop RPC"
+else
+	na "1 network start with DHCP, until dnsmasq answers (ms)" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
 fi
 
 # ============================== 2. scale, 6. restart, 7. memory (one vnetd)
