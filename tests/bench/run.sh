@@ -243,7 +243,7 @@ hand_ns() {
 say "vnet benchmarks ($([ $quick = 1 ] && echo quick || echo full)): $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo),"\
 " kernel $(uname -r), $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-say "vnet: $(git -C "$src" describe --always --dirty 2>/dev/null || echo unknown), $vnetd"
+say "vnet: $(git -C "$build" describe --always --dirty 2>/dev/null || echo "a build without git"), $vnetd"
 
 if command -v libvirtd >/dev/null 2>&1; then
 	LIBVIRT_NOTE="libvirt: installed but not driven by this script yet"
@@ -482,7 +482,7 @@ if [ "$NSCALE" -gt 200 ]; then
 else
 	na "6 vnetd restart with 1000 networks, until reconciled (ms)" vnet "run without --quick"
 fi
-na "7 total dnsmasq PSS at 0/200/$NSCALE networks (MiB)" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
+na "7 total dnsmasq PSS at 0/200/$NSCALE networks (MiB)" vnet "$([ "$HAVE_DHCP" = 1 ] && echo "not measured yet: the scale networks have no DHCP (their start cost first)" || echo "not yet measurable: needs DHCP in vnetd (branch dhcpint)")"
 na "6/7 restart and memory" baseline "no daemon in the by-hand baseline"
 stop_daemon "$VPID"
 ip netns del scvm; ip netns del scout; ip netns del sc
@@ -515,11 +515,19 @@ for b in $(seq 0 $((BUCKETS - 1))); do
 			"not reached: the ${SCALE_BUDGET} s budget for starting networks ran out after $NSTARTED"
 	fi
 done
-na "2 start with DHCP, $NSCALE networks" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
+na "2 start with DHCP, $NSCALE networks" vnet "$([ "$HAVE_DHCP" = 1 ] && echo "not measured yet: the start cost without DHCP has to be flat first" || echo "not yet measurable: needs DHCP in vnetd (branch dhcpint)")"
 
 # ========================================= 3. DHCP host, 5. tap attach
-na "3 static DHCP host added until dnsmasq serves it (ms)" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
-na "5 tap attach + detach through the API, 1000 times (ms)" vnet "not yet measurable: needs attach/detach in vnetd (branch attach)"
+if [ "$HAVE_DHCP" = 1 ]; then
+	na "3 static DHCP host added until dnsmasq serves it (ms)" vnet "not measured yet: the bench has no dhcp.host.add + udhcpc loop yet"
+else
+	na "3 static DHCP host added until dnsmasq serves it (ms)" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
+fi
+if grep -q -a '"attach"' "$vnetd"; then
+	na "5 tap attach + detach through the API, 1000 times (ms)" vnet "not measured yet: bench-helper cannot receive the tap fd (SCM_RIGHTS) yet"
+else
+	na "5 tap attach + detach through the API, 1000 times (ms)" vnet "not yet measurable: needs attach/detach in vnetd (branch attach)"
+fi
 
 # ================================= 4. forwards and 8. NAT throughput
 # topo NS: router NS with uplink up0 (203.0.113.1) to NS-out (203.0.113.2)
