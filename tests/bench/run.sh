@@ -8,7 +8,7 @@
 # script ends; the machine's own network is never touched.
 #
 #   --quick      smaller sizes (200 networks, 1,000 forwards, fewer runs)
-#   --out DIR    where results.csv, results.txt and the logs go
+#   --out DIR    where results.csv, results.md and bench.log go
 #                (default: BUILD/bench-results)
 #   --build DIR  the build tree with vnetd/vnetd (default: the source tree)
 #
