@@ -13,20 +13,6 @@
 
 #include "vnetd.h"
 
-static int find_network(struct rpc_call *call, struct vnetd_network **net)
-{
-	const char *name;
-	int r;
-
-	r = rpc_param_string(call, "network", true, &name);
-	if (r < 0)
-		return r;
-	*net = vnetd_find(call->d, name);
-	if (!*net)
-		return rpc_fail(call, -ENOENT, "network '%s' does not exist", name);
-	return 0;
-}
-
 enum live_op { DHCP_ADD, DHCP_REMOVE, DNS_ADD, DNS_REMOVE };
 
 /*
@@ -115,7 +101,7 @@ int m_dhcp_host_add(struct rpc_call *call)
 
 	r = rpc_params_only(call, known);
 	if (r == 0)
-		r = find_network(call, &net);
+		r = rpc_param_network(call, "network", &net);
 	if (r == 0)
 		r = rpc_param_string(call, "mac", true, &mac);
 	if (r == 0)
@@ -136,7 +122,7 @@ int m_dhcp_host_remove(struct rpc_call *call)
 
 	r = rpc_params_only(call, known);
 	if (r == 0)
-		r = find_network(call, &net);
+		r = rpc_param_network(call, "network", &net);
 	if (r == 0)
 		r = rpc_param_string(call, "mac", true, &mac);
 	if (r < 0)
@@ -155,7 +141,7 @@ int m_dns_host_add(struct rpc_call *call)
 
 	r = rpc_params_only(call, known);
 	if (r == 0)
-		r = find_network(call, &net);
+		r = rpc_param_network(call, "network", &net);
 	if (r == 0)
 		r = rpc_param_string(call, "ip", true, &ip);
 	if (r < 0)
@@ -196,7 +182,7 @@ int m_dns_host_remove(struct rpc_call *call)
 
 	r = rpc_params_only(call, known);
 	if (r == 0)
-		r = find_network(call, &net);
+		r = rpc_param_network(call, "network", &net);
 	if (r == 0)
 		r = rpc_param_string(call, "ip", true, &ip);
 	if (r < 0)
@@ -212,7 +198,7 @@ int m_lease_list(struct rpc_call *call)
 
 	r = rpc_params_only(call, known);
 	if (r == 0)
-		r = find_network(call, &net);
+		r = rpc_param_network(call, "network", &net);
 	if (r < 0)
 		return r;
 	r = dhcp_network_leases(call->d, net, &call->result);

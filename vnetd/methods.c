@@ -18,20 +18,6 @@
 
 /* ---- parameters ------------------------------------------------------- */
 
-static int lookup(struct rpc_call *call, const char *key, struct vnetd_network **net)
-{
-	const char *name;
-	int r;
-
-	r = rpc_param_string(call, key, true, &name);
-	if (r < 0)
-		return r;
-	*net = vnetd_find(call->d, name);
-	if (!*net)
-		return rpc_fail(call, -ENOENT, "network '%s' does not exist", name);
-	return 0;
-}
-
 /* ---- network.* ------------------------------------------------------- */
 
 static struct json_object *network_summary(const struct vnetd_network *net)
@@ -188,7 +174,7 @@ static int m_network_undefine(struct rpc_call *call)
 	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
-	r = lookup(call, "name", &net);
+	r = rpc_param_network(call, "name", &net);
 	if (r < 0)
 		return r;
 	if (net->active)
@@ -216,7 +202,7 @@ static int m_network_start(struct rpc_call *call)
 	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
-	r = lookup(call, "name", &net);
+	r = rpc_param_network(call, "name", &net);
 	if (r < 0)
 		return r;
 	if (net->active)
@@ -238,7 +224,7 @@ static int m_network_stop(struct rpc_call *call)
 	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
-	r = lookup(call, "name", &net);
+	r = rpc_param_network(call, "name", &net);
 	if (r < 0)
 		return r;
 	if (!net->active)
@@ -274,7 +260,7 @@ static int m_network_get(struct rpc_call *call)
 	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
-	r = lookup(call, "name", &net);
+	r = rpc_param_network(call, "name", &net);
 	if (r < 0)
 		return r;
 	call->result = json_object_new_object();
@@ -402,7 +388,7 @@ static int m_forward_add(struct rpc_call *call)
 	ssize_t i;
 	int r;
 
-	r = lookup(call, "network", &net);
+	r = rpc_param_network(call, "network", &net);
 	if (r < 0)
 		return r;
 	r = forward_parse(net, call->params, &fwd, &call->err);
@@ -464,7 +450,7 @@ static int m_forward_remove(struct rpc_call *call)
 	ssize_t i = -1;
 	int r;
 
-	r = lookup(call, "network", &net);
+	r = rpc_param_network(call, "network", &net);
 	if (r < 0)
 		return r;
 	r = forward_parse(net, call->params, &fwd, &call->err);
@@ -518,7 +504,7 @@ static int m_forward_list(struct rpc_call *call)
 	r = rpc_params_only(call, known);
 	if (r < 0)
 		return r;
-	r = lookup(call, "network", &net);
+	r = rpc_param_network(call, "network", &net);
 	if (r < 0)
 		return r;
 	call->result = json_object_new_array();

@@ -95,3 +95,17 @@ int rpc_param_int(struct rpc_call *call, const char *key, int64_t min, int64_t m
 				(long long)*out, (long long)min, (long long)max);
 	return 0;
 }
+
+int rpc_param_network(struct rpc_call *call, const char *key, struct vnetd_network **net)
+{
+	const char *name;
+	int r;
+
+	r = rpc_param_string(call, key, true, &name);
+	if (r < 0)
+		return r;
+	*net = vnetd_find(call->d, name);
+	if (!*net)
+		return rpc_fail(call, -ENOENT, "network '%s' does not exist", name);
+	return 0;
+}

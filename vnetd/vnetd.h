@@ -198,5 +198,7 @@ int rpc_param_string(struct rpc_call *call, const char *key, bool required, cons
 int rpc_param_bool(struct rpc_call *call, const char *key, bool def, bool *out);
 int rpc_param_int(struct rpc_call *call, const char *key, int64_t min, int64_t max, int64_t def,
 		  int64_t *out);
+/* rpc_param_network - the network named by @key; -ENOENT when there is none. */
+int rpc_param_network(struct rpc_call *call, const char *key, struct vnetd_network **net);
 
 #endif
