@@ -407,6 +407,8 @@ static int reconcile_bridge_mode(struct vnetd *d, struct vnetd_network *net, str
 			 up.master[0] ? up.master : "another master");
 		return -EBUSY;
 	}
+	/* the uplink's routes move to the bridge: what collides is read again */
+	hostroutes_invalidate(d);
 	/* first time (not adoption): remember what is to move, before moving it */
 	if (!net->saved_uplink) {
 		r = save_uplink(d, net, err);
@@ -770,15 +772,12 @@ void reconcile_schedule_firewall(struct vnetd *d)
 int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool starting,
 		       struct vnet_error *err)
 {
-	struct vnet_route *routes = NULL;
+	const struct vnet_route *routes;
 	size_t n = 0;
 	int r;
 
 	if (net->has_v4 || net->has_v6) {
-		/* only the families it uses: every network adds routes of both */
-		int family = net->has_v4 && net->has_v6 ? AF_UNSPEC : net->has_v4 ? AF_INET : AF_INET6;
-
-		r = vnet_route_list(d->ctx, family, 0, &routes, &n);
+		r = hostroutes_get(d, &routes, &n);
 		if (r < 0)
 			return lib_fail(d, r, err, "reading the host's routes");
 		for (size_t i = 0; i < n; i++) {
@@ -806,10 +805,8 @@ int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool st
 				 mine->family == AF_INET ? "ipv4.address" : "ipv6.address",
 				 vnet_prefix_format(mine, true, a), vnet_prefix_format(&rt->dst, true, b),
 				 rt->dev[0] ? " dev " : "", rt->dev);
-			free(routes);
 			return -EBUSY;
 		}
-		free(routes);
 	}
 	if (starting && !net->active) {
 		struct vnet_link_info info;
@@ -849,6 +846,9 @@ int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool st
 static int teardown(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
 {
 	int r;
+
+	/* its routes go (and in bridge mode come back to the uplink) before the monitor hears it */
+	hostroutes_invalidate(d);
 
 	if (net->mode == NETWORK_BRIDGE) {
 		r = restore_uplink(d, net, err);

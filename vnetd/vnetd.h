@@ -21,6 +21,7 @@
 struct rpc_client;
 struct rpc_server;
 struct vnetd_monitor;
+struct vnetd_hostroutes;
 struct vnetd_dhcp;
 struct vnetd_attach;
 
@@ -38,6 +39,7 @@ struct vnetd {
 
 	struct rpc_server *rpc;
 	struct vnetd_monitor *monitor;
+	struct vnetd_hostroutes *hostroutes;  /* hostroutes.c: what network_check_host reads */
 
 	/* the registry: every defined network, in definition order */
 	struct vnetd_network *networks;
@@ -112,6 +114,14 @@ int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool st
 		       struct vnet_error *err);
 /* network_status - the status object of network.get */
 struct json_object *network_status(struct vnetd *d, struct vnetd_network *net);
+
+/* ---- hostroutes.c: the host's routes, re-read only when they changed -- */
+
+/* hostroutes_get - the main table's unicast routes; valid until the next call. */
+int hostroutes_get(struct vnetd *d, const struct vnet_route **routes, size_t *n);
+/* hostroutes_invalidate - a route changed where vnet does not manage: read again. */
+void hostroutes_invalidate(struct vnetd *d);
+void hostroutes_free(struct vnetd *d);
 
 /* ---- monitor.c ------------------------------------------------------- */
 
