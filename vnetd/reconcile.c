@@ -187,6 +187,26 @@ static int ensure_sysctl(struct vnetd *d, enum vnet_sysctl which, const char *if
 	return 0;
 }
 
+/*
+ * A network without IPv6 has none on its bridge, as with libvirt: no
+ * link-local address for guests to reach the host by, and none of the
+ * address and route events that would wake every dnsmasq on the host.
+ */
+static int ensure_ipv6(struct vnetd *d, struct vnetd_network *net, struct repair *rp,
+		       struct vnet_error *err)
+{
+	char name[64 + VNET_IFNAMSIZ];
+	int cur = -1, want = net->has_v6 ? 0 : 1, r;
+
+	r = vnet_sysctl_get(d->ctx, VNET_SYSCTL_IPV6_DISABLE, net->bridge, &cur);
+	if (r == -ENOENT && !net->has_v6)
+		return 0;       /* a kernel without IPv6 */
+	if (r >= 0 && cur == want)
+		return 0;
+	snprintf(name, sizeof(name), "net.ipv6.conf.%s.disable_ipv6", net->bridge);
+	return ensure_sysctl(d, VNET_SYSCTL_IPV6_DISABLE, net->bridge, want, name, rp, err);
+}
+
 /* ---- bridge mode: the uplink's addresses and routes move to the bridge ---- */
 
 static struct json_object *route_to_json(const struct vnet_route *rt)
@@ -505,6 +525,9 @@ int reconcile_network(struct vnetd *d, struct vnetd_network *net, bool *did_repa
 		goto out;
 	}
 	r = ensure_bridge(d, net, net->has_mac ? net->mac : NULL, net->mtu, &rp, err);
+	if (r < 0)
+		goto out;
+	r = ensure_ipv6(d, net, &rp, err);
 	if (r < 0)
 		goto out;
 	if (net->has_v4)
