@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Spawning, adopting, reloading and stopping one network's dnsmasq. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,8 +11,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "dhcp-spec.h"
 #include "dnsmasq-proc.h"
@@ -26,6 +30,11 @@
 static int pidfd_open_(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_getfd_(int pidfd, int fd)
+{
+	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 }
 
 static int pidfd_signal(int pidfd, int sig)
@@ -243,6 +252,69 @@ int dnsmasq_proc_wait_ready(const struct dnsmasq_proc *p, const char *pid_file, 
 					(int)p->pid, pid_file, timeout_ms);
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* Is @fd (vnetd's copy) an rtnetlink socket? Then leave the groups it need not hear. */
+static bool leave_groups(int fd, bool keep_ipv6_addresses)
+{
+	static const int groups[] = { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_IFADDR,
+				      RTNLGRP_IPV6_IFADDR };
+	size_t n = sizeof(groups) / sizeof(groups[0]) - (keep_ipv6_addresses ? 1 : 0);
+	int domain = 0, proto = -1;
+	socklen_t len = sizeof(domain);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_NETLINK)
+		return false;
+	len = sizeof(proto);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 || proto != NETLINK_ROUTE)
+		return false;
+	/* leaving a group the socket is not in is not an error */
+	for (size_t i = 0; i < n; i++)
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &groups[i], sizeof(groups[i])) < 0)
+			return false;
+	return true;
+}
+
+int dnsmasq_proc_mute(const struct dnsmasq_proc *p, bool keep_ipv6_addresses)
+{
+	char path[64], link[64];
+	struct dirent *e;
+	int found = 0, r = -ENOENT;
+	DIR *dir;
+
+	if (p->pidfd < 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)p->pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir))) {
+		char *end;
+		long n = strtol(e->d_name, &end, 10);
+		char fdpath[sizeof(path) + sizeof(e->d_name) + 1];
+		ssize_t len;
+		int fd;
+
+		if (*end || end == e->d_name || n < 0 || n > INT_MAX)
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, e->d_name);
+		len = readlink(fdpath, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		if (strncmp(link, "socket:", 7))
+			continue;
+		fd = pidfd_getfd_(p->pidfd, (int)n);
+		if (fd < 0) {
+			r = -errno;
+			break;
+		}
+		if (leave_groups(fd, keep_ipv6_addresses))
+			found++;
+		close(fd);
+	}
+	closedir(dir);
+	return found ? found : r;
 }
 
 int dnsmasq_proc_reload(const struct dnsmasq_proc *p, struct vnet_error *err)
