@@ -86,18 +86,17 @@ static void reattach_ports(struct vnetd *d, struct vnetd_network *net, struct re
 	}
 }
 
-/* What is on the bridge now: the ports to remember (at adoption). */
-static void note_ports(struct vnetd *d, struct vnetd_network *net)
+/* What is on the bridge now: the ports to remember (at adoption), from one list of all links. */
+static void note_ports(struct vnetd_network *net, const struct vnet_link_info *links, size_t n)
 {
-	struct vnet_link_info br, *links = NULL;
-	size_t n = 0;
+	int br = 0;
 
-	if (vnet_link_get(d->ctx, net->bridge, &br) < 0 || vnet_link_list(d->ctx, &links, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (links[i].master_ifindex == br.ifindex && strcmp(links[i].name, net->uplink))
+	for (size_t i = 0; i < n && !br; i++)
+		if (!strcmp(links[i].name, net->bridge))
+			br = links[i].ifindex;
+	for (size_t i = 0; br && i < n; i++)
+		if (links[i].master_ifindex == br && strcmp(links[i].name, net->uplink))
 			network_port_note(net, links[i].name);
-	free(links);
 }
 
 /* The bridge itself: exists, is a bridge, has its MAC and MTU, is up. */
@@ -642,16 +641,20 @@ static int fw_verify_all(struct vnetd *d, bool *matches)
 	return r;
 }
 
-/* One network of a pass: kernel state, then its dnsmasq; events for what was repaired. */
-static int reconcile_one(struct vnetd *d, struct vnetd_network *net, const char *why, bool drift)
+/*
+ * One network of a pass: kernel state, then its dnsmasq; events for what
+ * was repaired. @links: every link, for the ports to adopt (vnetd's start).
+ */
+static int reconcile_one(struct vnetd *d, struct vnetd_network *net, const char *why, bool drift,
+			 const struct vnet_link_info *links, size_t n_links)
 {
 	struct vnet_error err = { "" };
 	bool fixed;
 	int r;
 
 	net->dirty = false;
-	if (!drift)
-		note_ports(d, net);
+	if (links)
+		note_ports(net, links, n_links);
 	r = reconcile_network(d, net, &fixed, &err);
 	if (r < 0) {
 		log_err("network '%s': %s", net->name, err.msg);
@@ -707,19 +710,28 @@ firewall:
 int reconcile_all(struct vnetd *d, const char *why)
 {
 	bool drift = strcmp(why, "start") != 0;
+	struct vnet_link_info *links = NULL;
+	size_t n_links = 0;
 	int ret = 0, r;
 
 	d->reconciles++;
 	d->reconcile_everything = false;
+	/* adoption: one list of links for every network's ports, not one per network */
+	if (!drift && vnet_link_list(d->ctx, &links, &n_links) < 0) {
+		log_warn("listing links for the ports to adopt: %s; ports are learnt from events",
+			 vnet_ctx_errmsg(d->ctx));
+		links = NULL;
+	}
 	for (struct vnetd_network *net = d->networks; net; net = net->next) {
 		if (!net->active) {
 			net->dirty = false;
 			continue;
 		}
-		r = reconcile_one(d, net, why, drift);
+		r = reconcile_one(d, net, why, drift, links, n_links);
 		if (r < 0)
 			ret = r;
 	}
+	free(links);
 	r = reconcile_table(d, why, drift);
 	if (r < 0)
 		ret = r;
@@ -738,7 +750,7 @@ static void reconcile_some(struct vnetd *d, const char *why)
 		if (!net->dirty)
 			continue;
 		if (net->active)
-			reconcile_one(d, net, why, true);
+			reconcile_one(d, net, why, true, NULL, 0);
 		net->dirty = false;
 	}
 	if (d->reconcile_table)
