@@ -47,6 +47,8 @@ struct dhcp_sup {
 	struct dnsmasq_files files;        /* what was last written */
 	bool uses_host_resolv;             /* no forwarders: SIGHUP on resolv.conf change */
 	bool sends_ra;                     /* follows the bridge's IPv6 addresses */
+	bool starting;                     /* spawned, not yet known to be ready */
+	bool replaces_stale;               /* ... in place of one with older settings */
 	unsigned int restarts;             /* after exits, since vnetd started */
 	int last_status;                   /* wait status of the last exit, -1 unknown */
 	/* allocated: a thousand networks must not cost a thousand times 7 × PATH_MAX */
@@ -244,8 +246,8 @@ static void mute(struct dhcp_sup *s)
 			  s->name, (int)s->proc.pid, strerror(-r));
 }
 
-/* Spawn dnsmasq with the files already written and wait until it has bound its sockets. */
-static int spawn(struct dhcp_sup *s, struct vnet_error *err)
+/* Spawn dnsmasq with the files already written; spawn_finish waits for it. */
+static int spawn_begin(struct dhcp_sup *s, struct vnet_error *err)
 {
 	struct dnsmasq_spawn sp = { .conf_file = s->conf, .stderr_fd = -1 };
 	int r;
@@ -254,6 +256,16 @@ static int spawn(struct dhcp_sup *s, struct vnet_error *err)
 	r = dnsmasq_proc_spawn(&sp, &s->proc, err);
 	if (r < 0)
 		return r;
+	s->starting = true;
+	return 0;
+}
+
+/* Wait until the dnsmasq spawn_begin started has bound its sockets, then supervise it. */
+static int spawn_finish(struct dhcp_sup *s, struct vnet_error *err)
+{
+	int r;
+
+	s->starting = false;
 	r = dnsmasq_proc_wait_ready(&s->proc, s->pid, DHCP_READY_TIMEOUT_MS, err);
 	if (r < 0) {
 		struct vnet_error ignored;
@@ -269,6 +281,13 @@ static int spawn(struct dhcp_sup *s, struct vnet_error *err)
 	dnsmasq_backoff_started(&s->backoff, now_usec(s->d));
 	mute(s);
 	return watch(s, err);
+}
+
+static int spawn(struct dhcp_sup *s, struct vnet_error *err)
+{
+	int r = spawn_begin(s, err);
+
+	return r < 0 ? r : spawn_finish(s, err);
 }
 
 static void emit(struct dhcp_sup *s, const char *event, const char *why)
@@ -356,12 +375,11 @@ static int on_exit_event(sd_event_source *src, int fd, uint32_t revents, void *u
 	return 0;
 }
 
-int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
+int dhcp_network_start_begin(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
 {
 	struct dnsmasq_files f;
 	struct dhcp_sup *s;
 	char *old_conf = NULL;
-	bool restarted = false;
 	int r;
 
 	if (!net->active || !dhcp_spec_needs_dnsmasq(&net->dhcp))
@@ -371,6 +389,7 @@ int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_e
 		return dhcp_err(err, -ENOMEM, "out of memory");
 	if (s->proc.pid)
 		return 0;
+	s->replaces_stale = false;
 	/* what a running dnsmasq was started with, to tell a reload from a restart */
 	old_conf = read_text(s->conf);
 	r = render(s, net, &f, err);
@@ -398,17 +417,36 @@ int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_e
 		r = dnsmasq_proc_stop(&s->proc, DHCP_STOP_TIMEOUT_MS, err);
 		if (r < 0)
 			goto out;
-		restarted = true;
+		s->replaces_stale = true;
 	}
-	r = spawn(s, err);
-	if (r < 0)
-		goto out;
-	log_info("network '%s': dnsmasq %d serves bridge %s", net->name, (int)s->proc.pid, net->bridge);
-	if (restarted)
-		emit(s, "dnsmasq.restarted", "settings");
+	r = spawn_begin(s, err);
 out:
 	free(old_conf);
 	return r;
+}
+
+int dhcp_network_start_finish(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
+{
+	struct dhcp_sup *s = sup_find(d, net->name);
+	int r;
+
+	if (!s || !s->starting)
+		return 0;
+	r = spawn_finish(s, err);
+	if (r < 0)
+		return r;
+	log_info("network '%s': dnsmasq %d serves bridge %s", net->name, (int)s->proc.pid, net->bridge);
+	if (s->replaces_stale)
+		emit(s, "dnsmasq.restarted", "settings");
+	s->replaces_stale = false;
+	return 0;
+}
+
+int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
+{
+	int r = dhcp_network_start_begin(d, net, err);
+
+	return r < 0 ? r : dhcp_network_start_finish(d, net, err);
 }
 
 static void sup_stop(struct dhcp_sup *s)
@@ -417,6 +455,7 @@ static void sup_stop(struct dhcp_sup *s)
 
 	s->restart_source = sd_event_source_disable_unref(s->restart_source);
 	s->exit_source = sd_event_source_disable_unref(s->exit_source);
+	s->starting = false;
 	if (s->proc.pid && dnsmasq_proc_stop(&s->proc, DHCP_STOP_TIMEOUT_MS, &err) < 0)
 		log_warn("network '%s': stopping dnsmasq: %s, ignoring", s->name, err.msg);
 }

@@ -917,11 +917,18 @@ int network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error 
 	r = reconcile_network(d, net, NULL, err);
 	if (r < 0)
 		goto fail;
+	/*
+	 * After the bridge has its addresses: dnsmasq binds those present at
+	 * its start. It starts (some ms, mostly its own) while the firewall is
+	 * applied, on the other CPU where there is one.
+	 */
+	r = dhcp_network_start_begin(d, net, err);
+	if (r < 0)
+		goto fail;
 	r = reconcile_firewall(d, false, NULL, err);
 	if (r < 0)
 		goto fail;
-	/* after the bridge has its addresses: dnsmasq binds those present at its start */
-	r = dhcp_network_start(d, net, err);
+	r = dhcp_network_start_finish(d, net, err);
 	if (r < 0)
 		goto fail;
 	log_info("network '%s': started (%s, bridge %s)", net->name, network_mode_name(net->mode), net->bridge);

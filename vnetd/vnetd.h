@@ -155,6 +155,13 @@ int dhcp_init(struct vnetd *d);
 void dhcp_free(struct vnetd *d);
 /* dhcp_network_start - write the files, adopt a running dnsmasq or start one (after the bridge has its address). */
 int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
+/*
+ * The same in two halves, so other work runs while dnsmasq starts: _begin
+ * adopts or spawns, _finish waits until a spawned one is ready. A network
+ * whose _begin succeeded must see _finish or dhcp_network_stop.
+ */
+int dhcp_network_start_begin(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
+int dhcp_network_start_finish(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
 /* dhcp_network_stop - stop the network's dnsmasq; its lease file stays. */
 void dhcp_network_stop(struct vnetd *d, struct vnetd_network *net);
 /* dhcp_network_apply - after a definition change: nothing, SIGHUP, restart, start or stop. */
