@@ -14,6 +14,7 @@
 #   --readme FILE  replace the lines between "<!-- bench-results:begin"
 #                and "<!-- bench-results:end" in FILE (README.md) with the
 #                summary table of this run, the machine and the date
+#                (tests/bench/summary.sh DIR FILE does it for a kept run)
 #
 # Prints a table and writes DIR/results.csv with the columns
 # figure,variant,median,min,max,n,ratio,note (ratio = median / baseline's).
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?--out needs a directory}; shift ;;
 	--build) build=${2:?--build needs a directory}; shift ;;
 	--readme) readme=${2:?--readme needs a file}; shift ;;
-	-h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
 	esac
 	shift
@@ -51,7 +52,7 @@ if [ -z "${VNET_BENCH_INSIDE:-}" ]; then
 		grep -q '^<!-- bench-results:begin' "$readme" && grep -q '^<!-- bench-results:end' "$readme" || {
 			echo "run.sh: $readme has no <!-- bench-results:begin --> ... <!-- bench-results:end --> lines" >&2
 			exit 1
-		}
+		}	# checked before the run, not after it
 		args+=(--readme "$readme")
 	fi
 	exec unshare --net --mount --pid --fork --mount-proc --propagation private \
@@ -263,6 +264,7 @@ hand_ns() {
 }
 
 # ---------------------------------------------------------------- machine
+RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 say "vnet benchmarks ($([ $quick = 1 ] && echo quick || echo full)): $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo),"\
 " kernel $(uname -r), $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
@@ -910,87 +912,18 @@ cat "$out/results.md"
 say "written: $out/results.csv, $out/results.md, $out/bench.log"
 
 # ======================================================= README summary
-# A short table of the headline figures (summary.md), with the machine and
-# the date; with --readme FILE it replaces what stands between the two
-# marker lines of FILE.
-med() {	# med REGEX VARIANT: the median of the first row whose figure matches
-	re="$1" awk -F'\t' -v v="$2" '$2 == v && $1 ~ ENVIRON["re"] && $3 != "n/a" { print $3; exit }' "$rows"
-}
-fmt() {	# fmt VALUE [UNIT]: 3 significant digits or so; "—" for nothing
-	awk -v x="$1" -v u="${2:-}" 'BEGIN {
-		if (x == "") { print "—"; exit }
-		if (x + 0 >= 100 || x + 0 == int(x)) s = sprintf("%.0f", x)
-		else if (x + 0 >= 10) s = sprintf("%.1f", x); else s = sprintf("%.2f", x)
-		print s (u == "" ? "" : " " u) }'
-}
-ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 != 0) printf "%.2f", a / b }'; }
-# sline LABEL UNIT TARGET "REGEX..." : one row, vnet beside baseline, several
-# figures joined with " / "
-sline() {
-	local label=$1 unit=$2 target=$3 re v b vs="" bs="" rs="" sep="" any=0
-	shift 3
-	for re in "$@"; do
-		v=$(med "$re" vnet); b=$(med "$re" baseline)
-		vs+="$sep$(fmt "$v")"; bs+="$sep$(fmt "$b")"; rs+="$sep$(ratio "$v" "$b" || true)"
-		[ -n "$b" ] && any=1
-		sep=" / "
+# summary.sh makes the short table (summary.md) from rows.tsv and what it
+# needs to know of this run, and with --readme puts it into the README
+{
+	for v in QUICK NSCALE NFWD NDHCP R5 BUCKETS RUN_DATE RUN_COMMIT RUN_TIME MACHINE LIBVIRT_NOTE; do
+		case $v in
+		QUICK) val=$quick ;;
+		RUN_TIME) val="$((SECONDS / 60)) min $((SECONDS % 60)) s" ;;
+		RUN_COMMIT) val=$(git -C "$build" describe --always --dirty 2>/dev/null || echo "(a build without git)") ;;
+		MACHINE) val="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null || echo "?")" ;;
+		*) val=${!v} ;;
+		esac
+		printf '%s=%q\n' "$v" "$val"
 	done
-	[ "$any" = 1 ] || { bs="—"; rs=""; }
-	[ "$rs" = " / " ] && rs=""
-	printf '| %s | %s%s | %s%s | %s | %s |\n' "$label" "$vs" "${unit:+ $unit}" "$bs" "$([ "$any" = 1 ] && [ -n "$unit" ] && echo " $unit")" "$rs" "$target"
-}
-q() { printf '^%s' "$(printf '%s' "$1" | sed 's/[][\\.^$*+?(){}|]/\\&/g')"; }	# literal prefix regex
-summary() {
-	local bs=$((NSCALE / BUCKETS)) fb=$((NFWD / BUCKETS)) db=$((NDHCP / BUCKETS)) big=""
-	[ "$NSCALE" -gt 200 ] && big="$NSCALE"
-	echo "| figure | vnet | by hand | ratio | target (issue 7) |"
-	echo "|---|---:|---:|---:|---|"
-	sline "1 start one NAT network (no DHCP)" ms "≤ 10 ms" "$(q "1 network start, no DHCP (ms)")"
-	sline "1 stop one NAT network" ms "" "$(q "1 network stop, no DHCP (ms)")"
-	sline "1 start with DHCP, until a client has its lease" ms "" "$(q "1 network start with DHCP, until")"
-	sline "2 start of networks 1–$bs / $((NSCALE - bs + 1))–$NSCALE" ms "≤ 10 ms, flat (≤ 1.5×)" \
-		"$(q "2 start of networks 1-$bs (ms)")" "$(q "2 start of networks $((NSCALE - bs + 1))-$NSCALE (ms)")"
-	sline "2 start with DHCP of networks 1–$db / $((NDHCP - db + 1))–$NDHCP" ms "flat" \
-		"$(q "2 start with DHCP of networks 1-$db (ms)")" "$(q "2 start with DHCP of networks $((NDHCP - db + 1))-$NDHCP (ms)")"
-	sline "3 DHCP host add, until dnsmasq offers it / the call alone" ms "≤ 2 ms" \
-		"$(q "3 DHCP host add, until")" "$(q "3 DHCP host add, the call alone")"
-	sline "4 forward add, 1–$fb / $((NFWD - fb + 1))–$NFWD" ms "≤ 1 ms, flat" \
-		"$(q "4 forward add 1-$fb (ms)")" "$(q "4 forward add $((NFWD - fb + 1))-$NFWD (ms)")"
-	sline "4 connections/s through a forward, 10 / $NFWD forwards" "" "flat" \
-		"$(q "4 connections/s through a forward, 10 forwards")" "$(q "4 connections/s through a forward, $NFWD forwards")"
-	sline "5 tap attach (fd returned) / detach, in $R5 cycles" ms "attach ≤ 0.5 ms" \
-		"$(q "5 tap attach, fd returned, attach + detach cycles")" "$(q "5 tap detach, attach + detach cycles")"
-	sline "5 tap attach of taps 1–$((R5 / BUCKETS)) / $((R5 - R5 / BUCKETS + 1))–$R5, all held" ms "attach ≤ 0.5 ms" \
-		"$(q "5 tap attach of taps 1-$((R5 / BUCKETS)),")" "$(q "5 tap attach of taps $((R5 - R5 / BUCKETS + 1))-$R5,")"
-	sline "6 vnetd restart with 200${big:+ / $big} networks, until reconciled" ms "≤ 2 s at 1,000" \
-		"$(q "6 vnetd restart with 200 networks, until")" ${big:+"$(q "6 vnetd restart with $big networks, until")"}
-	sline "6 vnetd restart with $NDHCP networks with DHCP, until reconciled" ms "≤ 2 s at 1,000" \
-		"$(q "6 vnetd restart with $NDHCP networks with DHCP, until")"
-	sline "6 pings lost during those restarts (10 ms flow through NAT)" "" "none" \
-		"$(q "6 pings lost (10 ms flow through NAT) during restart, 200 networks")" \
-		${big:+"$(q "6 pings lost (10 ms flow through NAT) during restart, $big networks")"} \
-		"$(q "6 pings lost (10 ms flow through NAT) during restart, $NDHCP networks with DHCP")"
-	sline "7 vnetd RSS at 0 / 200${big:+ / $big} networks" MiB "≤ 4 MiB at 200" \
-		"$(q "7 vnetd RSS, 0 networks")" "$(q "7 vnetd RSS, 200 networks (MiB)")" ${big:+"$(q "7 vnetd RSS, $big networks (MiB)")"}
-	sline "7 dnsmasq PSS in all, 200$([ "$NDHCP" -gt 200 ] && echo " / $NDHCP") networks with DHCP" MiB "" \
-		"$(q "7 total dnsmasq PSS, 200 networks")" $([ "$NDHCP" -gt 200 ] && q "7 total dnsmasq PSS, $NDHCP networks")
-	sline "8 NAT throughput (iperf3)" Gbit/s "within 5 %" "^8 NAT throughput"
-}
-summary > "$out/summary.md"
-if [ -n "$readme" ]; then
-	debian=$(cat /etc/debian_version 2>/dev/null || sed -n 's/^PRETTY_NAME=//p' /etc/os-release | tr -d '"')
-	{
-		echo "\`tests/bench/run.sh$([ "$quick" = 1 ] && echo " --quick")\`, $(date -u '+%Y-%m-%d %H:%M UTC'), vnet $(git -C "$src" describe --always --dirty 2>/dev/null || echo "(no git)"),"
-		echo "in $((SECONDS / 60)) min $((SECONDS % 60)) s; machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores,"
-		echo "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r), Debian ${debian:-?}. Medians; ratio = vnet / by hand."
-		echo "$LIBVIRT_NOTE."
-		echo
-		cat "$out/summary.md"
-	} > "$out/summary-block.md"
-	awk -v block="$out/summary-block.md" '
-		/^<!-- bench-results:begin/ { print; while ((getline l < block) > 0) print l; skip = 1; next }
-		/^<!-- bench-results:end/ { skip = 0 }
-		!skip { print }' "$readme" > "$out/readme.new"
-	cat "$out/readme.new" > "$readme"
-	say "the table between the bench-results markers of $readme is replaced"
-fi
+} > "$out/run.env"
+"$here/summary.sh" "$out" ${readme:+"$readme"}
