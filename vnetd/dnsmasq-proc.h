@@ -36,7 +36,7 @@ struct dnsmasq_spawn {
 };
 
 /*
- * dnsmasq_proc_spawn - fork and exec `dnsmasq --keep-in-foreground
+ * dnsmasq_proc_spawn - posix_spawn `dnsmasq --keep-in-foreground
  * --conf-file=CONF`. Returns once exec succeeded (an exec failure is
  * reported here, with its errno); dnsmasq's own start-up errors show as an
  * early exit with status 1..5 (see dnsmasq(8) EXIT CODES). 0 or negative errno.
