@@ -406,17 +406,52 @@ ssize_t forward_overlaps(const struct vnetd_network *net, const struct vnet_fw_f
 	return -1;
 }
 
+static int forwards_reserve(struct vnetd_network *net, size_t n)
+{
+	struct vnet_fw_forward *v;
+	size_t cap;
+
+	if (n <= net->cap_forwards)
+		return 0;
+	if (n > NETWORK_MAX_FORWARDS)
+		return -ENOSPC;
+	/* doubling: ten thousand appends copy the array a dozen times, not ten thousand */
+	cap = net->cap_forwards ? net->cap_forwards * 2 : 16;
+	if (cap < n)
+		cap = n;
+	if (cap > NETWORK_MAX_FORWARDS)
+		cap = NETWORK_MAX_FORWARDS;
+	v = realloc(net->forwards, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	net->forwards = v;
+	net->cap_forwards = cap;
+	return 0;
+}
+
 int network_forward_append(struct vnetd_network *net, const struct vnet_fw_forward *fwd)
 {
-	struct vnet_fw_forward *n;
+	int r = forwards_reserve(net, net->n_forwards + 1);
 
-	if (net->n_forwards >= NETWORK_MAX_FORWARDS)
-		return -ENOSPC;
-	n = realloc(net->forwards, (net->n_forwards + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	net->forwards = n;
+	if (r < 0)
+		return r;
 	net->forwards[net->n_forwards++] = *fwd;
+	return 0;
+}
+
+int network_forward_insert(struct vnetd_network *net, size_t i, const struct vnet_fw_forward *fwd)
+{
+	int r;
+
+	if (i > net->n_forwards)
+		return -EINVAL;
+	r = forwards_reserve(net, net->n_forwards + 1);
+	if (r < 0)
+		return r;
+	memmove(&net->forwards[i + 1], &net->forwards[i],
+		(net->n_forwards - i) * sizeof(net->forwards[0]));
+	net->forwards[i] = *fwd;
+	net->n_forwards++;
 	return 0;
 }
 

@@ -41,6 +41,7 @@ struct vnetd_network {
 	char uplink[VNET_IFNAMSIZ];       /* bridge mode: the port */
 	struct vnet_fw_forward *forwards;
 	size_t n_forwards;
+	size_t cap_forwards;          /* room in @forwards: appends are amortised O(1) */
 	/* keys later features own ("dns", "ipv4.dhcp", ...), kept verbatim */
 	struct json_object *extra;
 	struct json_object *extra_v4, *extra_v6;
@@ -54,6 +55,16 @@ struct vnetd_network {
 	char (*ports)[VNET_IFNAMSIZ];     /* links seen as the bridge's ports, re-attached
 					     when a deleted bridge is recreated */
 	size_t n_ports;
+	/*
+	 * store.c: the forward journal beside the definition file. @ok: the
+	 * journal on disk belongs to the definition as last written, so a
+	 * change may be appended; otherwise the next change rewrites both.
+	 */
+	struct {
+		bool ok;
+		uint64_t journal_bytes;   /* the journal's size, header included */
+		uint64_t base_bytes;      /* the definition file's size */
+	} store;
 	struct vnetd_network *next;
 };
 
@@ -89,6 +100,8 @@ ssize_t forward_find(const struct vnetd_network *net, const struct vnet_fw_forwa
 /* forward_overlaps - does @fwd listen on a port @net already forwards? index or -1 */
 ssize_t forward_overlaps(const struct vnetd_network *net, const struct vnet_fw_forward *fwd);
 int network_forward_append(struct vnetd_network *net, const struct vnet_fw_forward *fwd);
+/* network_forward_insert - put @fwd back at index @i (undoing a delete). */
+int network_forward_insert(struct vnetd_network *net, size_t i, const struct vnet_fw_forward *fwd);
 void network_forward_delete(struct vnetd_network *net, size_t i);
 
 /* network_fw - the firewall description of @net; @subnets needs room for 2. */

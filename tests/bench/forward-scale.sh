@@ -1,0 +1,105 @@
+#!/bin/bash
+# forward-scale.sh BUILDDIR [N] — how forward.add and forward.remove grow
+# with the number of forwards a network already has (opt-in: root, not in
+# make check).
+#
+# One vnetd in throwaway network, mount and PID namespaces, its directories
+# on a tmpfs as in run.sh (VNET_BENCH_DISK=DIR puts them under DIR instead,
+# to see what fsync costs on a real disk). A client on one connection
+# defines and starts one NAT network, adds N forwards one by one (tcp
+# 10000+i -> 10.250.0.10:80) and then removes them in the same order, timing
+# every call. Prints, per bucket of N/10 calls, the median and mean of each,
+# the ratio of the last bucket's median to the first's (flat is <= 1.5), and
+# the size of the definition and journal files at the end of the adds.
+#
+# VNET_BENCH_WRAP runs vnetd under a wrapper, e.g.
+#   VNET_BENCH_WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out"
+# VNET_BENCH_STRACE=FILE counts vnetd's syscalls (strace -c -f) into FILE.
+# VNET_BENCH_ADDS_ONLY=1 skips the removals.
+set -euo pipefail
+
+build=$(cd "${1:?usage: forward-scale.sh BUILDDIR [N]}" && pwd)
+n=${2:-1000}
+if [ -z "${VNET_SCALE_INSIDE:-}" ]; then
+	exec unshare --net --mount --pid --fork --mount-proc --propagation private \
+		env VNET_SCALE_INSIDE=1 "$0" "$build" "$n"
+fi
+
+vnetd="$build/vnetd/vnetd"
+dir=$(mktemp -d "${VNET_BENCH_DISK:-/tmp}/vnet-forward-scale.XXXXXX")
+[ -n "${VNET_BENCH_DISK:-}" ] || mount -t tmpfs tmpfs "$dir"
+chmod 755 "$dir"
+sock="$dir/run/vnetd.sock"
+mkdir -p "$dir/run" "$dir/etc" "$dir/lib" /run/netns
+mount -t tmpfs tmpfs /run/netns
+ip link set lo up
+
+wrap=()
+if [ -n "${VNET_BENCH_STRACE:-}" ]; then
+	wrap=(strace -c -f -o "$VNET_BENCH_STRACE")
+elif [ -n "${VNET_BENCH_WRAP:-}" ]; then
+	read -r -a wrap <<< "$VNET_BENCH_WRAP"
+fi
+"${wrap[@]}" "$vnetd" --foreground --log-level warning --socket "$sock" --config-dir "$dir/etc" \
+	--run-dir "$dir/run" --state-dir "$dir/lib" 2> "$dir/vnetd.log" &
+vnetd_pid=$!
+cleanup() {
+	kill -TERM $vnetd_pid 2>/dev/null || true
+	wait $vnetd_pid 2>/dev/null || true
+	[ -n "${VNET_BENCH_DISK:-}" ] || umount "$dir"
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+for _ in $(seq 1200); do [ -S "$sock" ] && break; sleep 0.05; done
+
+python3 - "$sock" "$n" "$dir/etc/networks" "${VNET_BENCH_ADDS_ONLY:-}" <<'EOF'
+import json, os, socket, statistics, sys, time
+
+path, n, netdir, adds_only = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+f = s.makefile("rb")
+ident = 0
+
+def call(method, params):
+    global ident
+    ident += 1
+    t = time.perf_counter()
+    s.sendall((json.dumps({"jsonrpc": "2.0", "id": ident, "method": method,
+                           "params": params}) + "\n").encode())
+    reply = json.loads(f.readline())
+    ms = (time.perf_counter() - t) * 1000
+    if "error" in reply:
+        sys.exit("%s %s: %s" % (method, params, reply["error"]))
+    return ms
+
+call("network.define", {"name": "fwnet", "mode": "nat", "bridge": "vfw",
+                        "ipv4": {"address": "10.250.0.1/24"}})
+call("network.start", {"name": "fwnet"})
+
+def fwd(i):
+    return {"network": "fwnet", "proto": "tcp", "port": 10000 + i,
+            "to": "10.250.0.10", "to_port": 80}
+
+def run(method):
+    bucket = max(n // 10, 1)
+    meds = []
+    print("%-14s %12s %10s %10s %10s" % (method, "calls", "median ms", "mean ms", "max ms"))
+    times = []
+    for i in range(n):
+        times.append(call(method, fwd(i)))
+        if len(times) == bucket or i == n - 1:
+            meds.append(statistics.median(times))
+            print("%-14s %5d-%-6d %10.3f %10.3f %10.3f" % ("", i + 2 - len(times), i + 1,
+                  meds[-1], statistics.mean(times), max(times)))
+            times = []
+    print("%-14s last/first median: %.2f" % ("", meds[-1] / meds[0]))
+
+run("forward.add")
+sizes = []
+for name in sorted(os.listdir(netdir)):
+    sizes.append("%s %d B" % (name, os.path.getsize(os.path.join(netdir, name))))
+print("files after the adds:", ", ".join(sizes))
+if not adds_only:
+    run("forward.remove")
+EOF
