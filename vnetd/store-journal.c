@@ -89,7 +89,7 @@ int store_journal_seal(struct vnetd *d, const char *name, uint64_t new_base)
 	if (r == 0 && fdatasync(fd) < 0)
 		r = -errno;
 	close(fd);
-	return r;
+	return r < 0 ? r : 1;
 }
 
 int store_journal_start(struct vnetd *d, struct vnetd_network *net, uint64_t base, size_t base_bytes)
@@ -180,8 +180,8 @@ int store_forward_log(struct vnetd *d, struct vnetd_network *net, bool add,
 
 	if (r == 0)
 		return 0;
-	/* full, not ours, or failing: the definition with every forward, and a fresh journal */
-	return store_save_network(d, net);
+	/* full, not yet there, or failing: the definition with every forward, and a fresh journal */
+	return store_save_network_journal(d, net, true);
 }
 
 /* ---- loading ----------------------------------------------------------- */

@@ -121,7 +121,7 @@ static void subdir(char *buf, size_t len, const char *base)
 	snprintf(buf, len, "%s/networks", base);
 }
 
-int store_save_network(struct vnetd *d, struct vnetd_network *net)
+int store_save_network_journal(struct vnetd *d, struct vnetd_network *net, bool journal)
 {
 	struct json_object *o = network_to_json(net);
 	char dir[PATH_MAX], file[NETWORK_NAME_MAX + 8];
@@ -138,16 +138,26 @@ int store_save_network(struct vnetd *d, struct vnetd_network *net)
 	h = store_hash(text, len);
 	/* the old journal says first that this file supersedes it (store-journal.c) */
 	r = store_journal_seal(d, net->name, h);
-	if (r == 0)
+	if (r > 0)
+		journal = true;
+	if (r >= 0)
 		r = store_write_atomic(dir, file, text);
 	json_object_put(o);
 	if (r < 0)
 		return r;
+	/* a network whose forwards never changed has no journal (one file fewer to write) */
+	if (!journal)
+		return 0;
 	r = store_journal_start(d, net, h, len);
 	if (r < 0)
 		/* the definition holds everything; the next change tries again */
 		log_warn("network '%s': starting its forward journal: %s, ignoring", net->name, strerror(-r));
 	return 0;
+}
+
+int store_save_network(struct vnetd *d, struct vnetd_network *net)
+{
+	return store_save_network_journal(d, net, false);
 }
 
 int store_remove_network(struct vnetd *d, const char *name)

@@ -74,10 +74,12 @@ void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 
 int store_write_atomic(const char *dir, const char *file, const char *data);
 /*
- * store_save_network - write @net's whole definition (atomically) and start a
- * fresh forward journal beside it; folds in whatever the old journal held.
+ * store_save_network - write @net's whole definition (atomically); a forward
+ * journal beside it is sealed and started afresh (@journal: start one even if
+ * there was none). Folds in whatever the old journal held.
  */
 int store_save_network(struct vnetd *d, struct vnetd_network *net);
+int store_save_network_journal(struct vnetd *d, struct vnetd_network *net, bool journal);
 int store_remove_network(struct vnetd *d, const char *name);
 int store_load(struct vnetd *d);
 int store_save_runtime(struct vnetd *d, const struct vnetd_network *net);
@@ -97,7 +99,10 @@ uint64_t store_hash(const char *data, size_t len);
  */
 int store_forward_log(struct vnetd *d, struct vnetd_network *net, bool add,
 		      const struct vnet_fw_forward *fwd);
-/* store_journal_seal - before NAME.json is rewritten with contents hashed @new_base. */
+/*
+ * store_journal_seal - before NAME.json is rewritten with contents hashed
+ * @new_base; 1 when there was a journal to seal, 0 when there was none.
+ */
 int store_journal_seal(struct vnetd *d, const char *name, uint64_t new_base);
 /* store_journal_start - a fresh, empty journal for the definition just written. */
 int store_journal_start(struct vnetd *d, struct vnetd_network *net, uint64_t base,

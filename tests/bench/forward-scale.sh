@@ -8,13 +8,17 @@
 # to see what fsync costs on a real disk). A client on one connection
 # defines and starts one NAT network, adds N forwards one by one (tcp
 # 10000+i -> 10.250.0.10:80) and then removes them in the same order, timing
-# every call. Prints, per bucket of N/10 calls, the median and mean of each,
-# the ratio of the last bucket's median to the first's (flat is <= 1.5), and
-# the size of the definition and journal files at the end of the adds.
+# every call. Prints, per bucket of N/10 calls, the median, mean and maximum
+# of each; vnetd's CPU time, bytes written and write calls per call (from
+# /proc/PID/stat and /proc/PID/io: steadier than wall-clock time on a busy
+# machine); the ratio of the last bucket's median to the first's (flat is
+# <= 1.5); and the size of the definition and journal files after the adds.
 #
 # VNET_BENCH_WRAP runs vnetd under a wrapper, e.g.
 #   VNET_BENCH_WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out"
 # VNET_BENCH_STRACE=FILE counts vnetd's syscalls (strace -c -f) into FILE.
+# VNET_BENCH_CG_DUMP=1 (with callgrind as the wrapper) dumps the counts at
+# every bucket's end (callgrind_control -d), one file per bucket.
 # VNET_BENCH_ADDS_ONLY=1 skips the removals.
 set -euo pipefail
 
@@ -52,10 +56,23 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1200); do [ -S "$sock" ] && break; sleep 0.05; done
 
-python3 - "$sock" "$n" "$dir/etc/networks" "${VNET_BENCH_ADDS_ONLY:-}" <<'EOF'
-import json, os, socket, statistics, sys, time
+python3 - "$sock" "$n" "$dir/etc/networks" "${VNET_BENCH_ADDS_ONLY:-}" "$vnetd_pid" \
+	"${VNET_BENCH_CG_DUMP:-}" <<'EOF'
+import json, os, socket, statistics, subprocess, sys, time
 
-path, n, netdir, adds_only = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+path, n, netdir, adds_only = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+pid, cg_dump = int(sys.argv[5]), sys.argv[6] == "1"
+tick = os.sysconf("SC_CLK_TCK")
+
+def counters():
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    io = {}
+    with open("/proc/%d/io" % pid) as f:
+        for line in f:
+            k, v = line.split(":")
+            io[k] = int(v)
+    return (int(st[11]) + int(st[12])) / tick * 1000, io["wchar"], io["syscw"]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(path)
 f = s.makefile("rb")
@@ -84,14 +101,24 @@ def fwd(i):
 def run(method):
     bucket = max(n // 10, 1)
     meds = []
-    print("%-14s %12s %10s %10s %10s" % (method, "calls", "median ms", "mean ms", "max ms"))
+    print("%-14s %12s %10s %10s %10s %10s %11s %8s" % (method, "calls", "median ms", "mean ms",
+          "max ms", "cpu ms", "B written", "writes"))
     times = []
+    if cg_dump:
+        subprocess.run(["callgrind_control", "-d"], stdout=subprocess.DEVNULL)
+    c0 = counters()
     for i in range(n):
         times.append(call(method, fwd(i)))
         if len(times) == bucket or i == n - 1:
+            c1 = counters()
+            k = len(times)
             meds.append(statistics.median(times))
-            print("%-14s %5d-%-6d %10.3f %10.3f %10.3f" % ("", i + 2 - len(times), i + 1,
-                  meds[-1], statistics.mean(times), max(times)))
+            print("%-14s %5d-%-6d %10.3f %10.3f %10.3f %10.3f %11.0f %8.2f" % ("", i + 2 - k, i + 1,
+                  meds[-1], statistics.mean(times), max(times), (c1[0] - c0[0]) / k,
+                  (c1[1] - c0[1]) / k, (c1[2] - c0[2]) / k))
+            if cg_dump:
+                subprocess.run(["callgrind_control", "-d"], stdout=subprocess.DEVNULL)
+            c0 = counters()
             times = []
     print("%-14s last/first median: %.2f" % ("", meds[-1] / meds[0]))
 
