@@ -388,22 +388,16 @@ ssize_t forward_find(const struct vnetd_network *net, const struct vnet_fw_forwa
 	return -1;
 }
 
-ssize_t forward_overlaps(const struct vnetd_network *net, const struct vnet_fw_forward *fwd)
+const struct vnet_fw_forward *forward_lookup(const struct vnetd_network *net,
+					     const struct vnet_fw_forward *fwd)
 {
-	unsigned int lo = fwd->port, hi = fwd->port_end ? fwd->port_end : fwd->port;
+	return forward_index_equal(net->fwd_index, fwd);
+}
 
-	for (size_t i = 0; i < net->n_forwards; i++) {
-		const struct vnet_fw_forward *f = &net->forwards[i];
-		unsigned int flo = f->port, fhi = f->port_end ? f->port_end : f->port;
-
-		if (f->proto != fwd->proto || f->to.family != fwd->to.family)
-			continue;
-		if (f->has_address && fwd->has_address && !vnet_prefix_equal(&f->address, &fwd->address))
-			continue;
-		if (lo <= fhi && flo <= hi)
-			return i;
-	}
-	return -1;
+const struct vnet_fw_forward *forward_overlaps(const struct vnetd_network *net,
+					       const struct vnet_fw_forward *fwd)
+{
+	return forward_index_overlap(net->fwd_index, fwd);
 }
 
 static int forwards_reserve(struct vnetd_network *net, size_t n)
@@ -433,6 +427,8 @@ int network_forward_append(struct vnetd_network *net, const struct vnet_fw_forwa
 {
 	int r = forwards_reserve(net, net->n_forwards + 1);
 
+	if (r >= 0)
+		r = forward_index_add(&net->fwd_index, fwd);
 	if (r < 0)
 		return r;
 	net->forwards[net->n_forwards++] = *fwd;
@@ -446,6 +442,8 @@ int network_forward_insert(struct vnetd_network *net, size_t i, const struct vne
 	if (i > net->n_forwards)
 		return -EINVAL;
 	r = forwards_reserve(net, net->n_forwards + 1);
+	if (r >= 0)
+		r = forward_index_add(&net->fwd_index, fwd);
 	if (r < 0)
 		return r;
 	memmove(&net->forwards[i + 1], &net->forwards[i],
@@ -459,6 +457,7 @@ void network_forward_delete(struct vnetd_network *net, size_t i)
 {
 	if (i >= net->n_forwards)
 		return;
+	forward_index_remove(net->fwd_index, &net->forwards[i]);
 	memmove(&net->forwards[i], &net->forwards[i + 1],
 		(net->n_forwards - i - 1) * sizeof(net->forwards[0]));
 	net->n_forwards--;
@@ -642,7 +641,7 @@ int network_parse(struct json_object *obj, const char *const *taken_bridges,
 				}
 				goto out;
 			}
-			if (forward_overlaps(net, &fwd) >= 0) {
+			if (forward_overlaps(net, &fwd)) {
 				r = fail(err, -EINVAL, "forwards[%zu]: %s port %s overlaps an earlier forward",
 					 i, fwd.proto == IPPROTO_UDP ? "udp" : "tcp",
 					 json_object_to_json_string(json_object_object_get(json_object_array_get_idx(v, i), "port")));
@@ -754,6 +753,7 @@ void network_free(struct vnetd_network *net)
 	if (!net)
 		return;
 	free(net->forwards);
+	forward_index_free(net->fwd_index);
 	json_object_put(net->extra);
 	json_object_put(net->extra_v4);
 	json_object_put(net->extra_v6);

@@ -200,6 +200,7 @@ static void replay_one(struct replay *rp, unsigned int lineno, struct json_objec
 	struct vnet_fw_forward fwd;
 	struct json_object *v;
 	bool add = json_object_object_get_ex(o, "add", &v);
+	const struct vnet_fw_forward *f;
 	ssize_t i;
 
 	if (!add && !json_object_object_get_ex(o, "remove", &v)) {
@@ -213,24 +214,24 @@ static void replay_one(struct replay *rp, unsigned int lineno, struct json_objec
 		rp->skipped++;
 		return;
 	}
-	i = forward_find(net, &fwd);
 	if (!add) {
+		/* found in O(1); where it is in the array, by a scan */
+		i = forward_lookup(net, &fwd) ? forward_find(net, &fwd) : -1;
 		if (i >= 0)
 			network_forward_delete(net, i);
 		else if (!rp->hand_edited)
 			log_warn("%s:%u: removes a forward the network does not have, ignoring", rp->path, lineno);
 		return;
 	}
-	if (i >= 0) {
+	if (forward_lookup(net, &fwd)) {
 		if (!rp->hand_edited)
 			log_warn("%s:%u: adds a forward the network already has, ignoring", rp->path, lineno);
 		return;
 	}
-	i = forward_overlaps(net, &fwd);
-	if (i >= 0) {
+	f = forward_overlaps(net, &fwd);
+	if (f) {
 		log_err("%s:%u: %s port %u is already forwarded (to port %u), ignoring the line",
-			rp->path, lineno, fwd.proto == IPPROTO_UDP ? "udp" : "tcp", fwd.port,
-			net->forwards[i].to_port);
+			rp->path, lineno, fwd.proto == IPPROTO_UDP ? "udp" : "tcp", fwd.port, f->to_port);
 		rp->skipped++;
 		return;
 	}
