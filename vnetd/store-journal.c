@@ -74,9 +74,16 @@ static int write_once(int fd, const char *data, size_t len)
 
 int store_journal_seal(struct vnetd *d, const char *name, uint64_t new_base)
 {
+	struct vnetd_network *cur = vnetd_find(d, name);
 	char path[PATH_MAX], line[64];
 	int fd, r, n;
 
+	/*
+	 * Nothing may follow a seal (replay stops there): if the rewrite it
+	 * announces fails, the next change rewrites again instead of appending.
+	 */
+	if (cur)
+		cur->store.ok = false;
 	r = journal_path(d, name, path, sizeof(path));
 	if (r < 0)
 		return r;

@@ -364,6 +364,33 @@ static void test_define_cut_short(void)
 	check_ports("50002\n50003\n50004\n50006\n");
 }
 
+/*
+ * A full disk: a change that cannot be stored is refused and undone, in the
+ * kernel too, and a rewrite that failed after its seal is not appended to.
+ */
+static void test_disk_full(void)
+{
+	struct json_object *r;
+	char *got;
+
+	CU_ASSERT_TRUE(add_tcp(50007));
+	/* the journal's last page has room for a seal and a line; nothing else fits */
+	tl_run("dd if=/dev/zero of=%s/fill bs=64k >/dev/null 2>&1", vd.dir);
+	r = vc_call(vc, "network.define", DEF ",\"forwards\":[]}");
+	CU_ASSERT_TRUE(err_is(r, "ENOSPC", NULL));
+	put(r);
+	r = vc_call(vc, "forward.add", "{\"network\":\"" NET "\",\"proto\":\"tcp\",\"port\":50008,\"to\":\"" TO "\"}");
+	CU_ASSERT_TRUE(err_is(r, "ENOSPC", "storing the forward"));
+	put(r);
+	got = ports(false);
+	CU_ASSERT_PTR_NULL(strstr(got ? got : "", "50008"));
+	free(got);
+	CU_ASSERT_EQUAL(tl_run("rm %s/fill", vd.dir), 0);
+	CU_ASSERT_TRUE(add_tcp(50009));
+	crash_and_restart();
+	check_ports("50002\n50003\n50004\n50006\n50007\n50009\n");
+}
+
 static void test_undefine_forgets(void)
 {
 	CU_ASSERT_TRUE(call_ok("network.stop", "{\"name\":\"" NET "\"}"));
@@ -408,6 +435,7 @@ int main(void)
 		{ "the journal is folded in", test_compaction },
 		{ "network.define over a journal", test_define_over_journal },
 		{ "network.define cut short", test_define_cut_short },
+		{ "a full disk", test_disk_full },
 		{ "undefine forgets", test_undefine_forgets },
 		CU_TEST_INFO_NULL,
 	};
