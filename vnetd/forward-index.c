@@ -149,14 +149,30 @@ void forward_index_free(struct forward_index *x)
 {
 	if (!x)
 		return;
+	/*
+	 * First the nodes of later ports (they read their forward's copy),
+	 * then each forward's first-port node, which frees the copy.
+	 */
+	for (size_t i = 0; i < x->n_buckets; i++) {
+		struct fwd_node **e = &x->buckets[i];
+
+		while (*e) {
+			struct fwd_node *n = *e;
+
+			if (n->key == fwd_key(n->f, n->f->port)) {
+				e = &n->next;
+				continue;
+			}
+			*e = n->next;
+			free(n);
+		}
+	}
 	for (size_t i = 0; i < x->n_buckets; i++) {
 		struct fwd_node *e = x->buckets[i], *next;
 
 		for (; e; e = next) {
 			next = e->next;
-			/* the node of a forward's first port frees the shared copy */
-			if (e->key == fwd_key(e->f, e->f->port))
-				free(e->f);
+			free(e->f);
 			free(e);
 		}
 	}

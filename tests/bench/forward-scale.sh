@@ -19,7 +19,9 @@
 # VNET_BENCH_STRACE=FILE counts vnetd's syscalls (strace -c -f) into FILE.
 # VNET_BENCH_CG_DUMP=1 (with callgrind as the wrapper) dumps the counts at
 # every bucket's end (callgrind_control -d), one file per bucket.
-# VNET_BENCH_ADDS_ONLY=1 skips the removals.
+# VNET_BENCH_ADDS_ONLY=1 skips the removals and instead, after the adds,
+# SIGKILLs vnetd and times a new one: start to the first forward.list, which
+# must have all N forwards back (from the definition and its journal).
 set -euo pipefail
 
 build=$(cd "${1:?usage: forward-scale.sh BUILDDIR [N]}" && pwd)
@@ -130,3 +132,30 @@ print("files after the adds:", ", ".join(sizes))
 if not adds_only:
     run("forward.remove")
 EOF
+
+if [ "${VNET_BENCH_ADDS_ONLY:-}" = 1 ]; then
+	kill -KILL $vnetd_pid
+	wait $vnetd_pid 2>/dev/null || true
+	rm -f "$sock"
+	t0=${EPOCHREALTIME/./}
+	"${wrap[@]}" "$vnetd" --foreground --log-level warning --socket "$sock" --config-dir "$dir/etc" \
+		--run-dir "$dir/run" --state-dir "$dir/lib" 2>> "$dir/vnetd.log" &
+	vnetd_pid=$!
+	python3 - "$sock" "$n" "$t0" <<'EOF'
+import json, socket, sys, time
+
+path, n, t0 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) / 1e6
+while True:
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        break
+    except OSError:
+        time.sleep(0.005)
+f = s.makefile("rb")
+s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"forward.list","params":{"network":"fwnet"}}\n')
+got = len(json.loads(f.readline())["result"])
+print("restart after SIGKILL: %.3f s to forward.list, which has %d of %d forwards"
+      % (time.time() - t0, got, n))
+EOF
+fi
