@@ -335,7 +335,7 @@ int store_journal_replay(struct vnetd *d, struct vnetd_network *net, uint64_t ba
 	struct replay rp = { path, net, false, 0, 0 };
 	struct json_object *o = NULL;
 	unsigned int lineno = 0;
-	bool torn = false, fold = true;
+	bool torn = false, sealed = false, fold = true;
 	uint64_t h;
 	size_t len;
 	int r;
@@ -395,6 +395,7 @@ int store_journal_replay(struct vnetd *d, struct vnetd_network *net, uint64_t ba
 			rp.skipped++;
 		} else if (json_object_object_get_ex(x, "replaced-by", NULL)) {
 			/* the rewrite it announced never happened: nothing follows a seal */
+			sealed = true;
 			json_object_put(x);
 			break;
 		} else {
@@ -405,8 +406,8 @@ int store_journal_replay(struct vnetd *d, struct vnetd_network *net, uint64_t ba
 	if (rp.changes || rp.skipped || torn || rp.hand_edited)
 		log_info("%s: %u changes replayed over %s.json (%u ignored)%s", path, rp.changes,
 			 net->name, rp.skipped, torn ? ", a torn last line dropped" : "");
-	/* a clean journal that changed nothing can simply go on */
-	if (!rp.changes && !rp.skipped && !torn && !rp.hand_edited) {
+	/* a clean journal that changed nothing can simply go on (not after a seal) */
+	if (!rp.changes && !rp.skipped && !torn && !rp.hand_edited && !sealed) {
 		net->store.ok = true;
 		net->store.journal_bytes = len;
 		net->store.base_bytes = base_bytes;

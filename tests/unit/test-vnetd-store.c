@@ -252,6 +252,26 @@ static void test_journal(void)
 	CU_ASSERT_STRING_EQUAL(s, "2001,");
 	free(s);
 	network_free(g);
+
+	/*
+	 * A seal whose rewrite failed (then a crash): whatever vnetd loads it
+	 * with must not append after it, or replay would stop before the change.
+	 */
+	CU_ASSERT_EQUAL(tl_run("printf '\\n{\"replaced-by\":\"0000000000000001\"}\\n' >> %s/networks/gamma.journal",
+			       cfg), 0);
+	{
+		struct vnetd d2 = { 0 };
+
+		d2.config_dir = d2.run_dir = cfg;
+		CU_ASSERT_EQUAL(store_load(&d2), 0);
+		g = vnetd_find(&d2, "gamma");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+		add_logged(&d2, g, 2002);
+		free_all(&d2);
+	}
+	s = loaded_ports(cfg);
+	CU_ASSERT_STRING_EQUAL(s, "2001,2002,");
+	free(s);
 }
 
 int main(void)
