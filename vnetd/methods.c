@@ -72,7 +72,7 @@ static int parse_candidate(struct rpc_call *call, struct json_object *obj, struc
 		if (r < 0)
 			goto fail;
 		for (size_t i = 0; i < (*ret)->n_forwards; i++)
-			if (forward_overlaps(o, &(*ret)->forwards[i]) >= 0) {
+			if (forward_overlaps(o, &(*ret)->forwards[i])) {
 				r = rpc_fail(call, -EBUSY, "forwards[%zu]: port %u is already forwarded by network '%s'",
 					 i, (*ret)->forwards[i].port, o->name);
 				goto fail;
@@ -380,12 +380,19 @@ static int m_network_create_default(struct rpc_call *call)
 
 /* ---- forward.* ------------------------------------------------------- */
 
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
 static int m_forward_add(struct rpc_call *call)
 {
 	struct vnetd *d = call->d;
 	struct vnetd_network *net;
 	struct vnet_fw_forward fwd;
-	ssize_t i;
+	struct vnet_fw_network fw;
+	struct vnet_prefix subnets[2];
+	const struct vnet_fw_forward *f;
 	int r;
 
 	r = rpc_param_network(call, "network", &net);
@@ -394,34 +401,36 @@ static int m_forward_add(struct rpc_call *call)
 	r = forward_parse(net, call->params, &fwd, &call->err);
 	if (r < 0)
 		return r;
-	if (forward_find(net, &fwd) >= 0)
+	/* hash look-ups: the same cost with ten thousand forwards as with none */
+	if (forward_lookup(net, &fwd))
 		return rpc_fail(call, -EEXIST, "network '%s' already has this forward", net->name);
 	for (struct vnetd_network *o = d->networks; o; o = o->next) {
-		i = forward_overlaps(o, &fwd);
-		if (i >= 0)
+		f = forward_overlaps(o, &fwd);
+		if (f)
 			return rpc_fail(call, -EBUSY, "%s port %u is already forwarded by network '%s' (to port %u)",
-				    fwd.proto == IPPROTO_UDP ? "udp" : "tcp", fwd.port, o->name,
-				    o->forwards[i].to_port);
+				    proto_name(fwd.proto), fwd.port, o->name, f->to_port);
 	}
-	r = network_forward_append(net, &fwd);
-	if (r < 0)
-		return rpc_fail(call, r, "network '%s' has too many forwards", net->name);
+	if (net->n_forwards >= NETWORK_MAX_FORWARDS)
+		return rpc_fail(call, -ENOSPC, "network '%s' has %zu forwards; at most %d are allowed",
+				net->name, net->n_forwards, NETWORK_MAX_FORWARDS);
+	/*
+	 * The firewall's own rules on this one forward: the others passed
+	 * them when they were added, and overlaps were refused just above.
+	 */
 	{
-		struct vnet_fw_network fw;
-		struct vnet_prefix subnets[2];
 		struct vnet_fw_spec spec = { &fw, 1 };
 
 		network_fw(net, &fw, subnets);
+		fw.forwards = &fwd;
+		fw.n_forwards = 1;
 		r = vnet_fw_validate(&spec, &call->err);
-		if (r < 0) {
-			network_forward_delete(net, net->n_forwards - 1);
+		if (r < 0)
 			return r;
-		}
 	}
+	r = network_forward_append(net, &fwd);
+	if (r < 0)
+		return rpc_fail(call, r, "network '%s': adding a forward: %s", net->name, strerror(-r));
 	if (net->active) {
-		struct vnet_fw_network fw;
-		struct vnet_prefix subnets[2];
-
 		network_fw(net, &fw, subnets);
 		r = vnet_fw_forward_add(d->ctx, &fw, &fwd);
 		if (r < 0) {
@@ -431,9 +440,16 @@ static int m_forward_add(struct rpc_call *call)
 			return rpc_fail(call, r, "forward on network '%s': %s", net->name, why && *why ? why : strerror(-r));
 		}
 	}
-	r = store_save_network(d, net);
-	if (r < 0)
-		log_err("network '%s': saving the definition: %s", net->name, strerror(-r));
+	/* acknowledged means on disk: a change that cannot be stored is undone */
+	r = store_forward_log(d, net, true, &fwd);
+	if (r < 0) {
+		network_forward_delete(net, net->n_forwards - 1);
+		if (net->active && vnet_fw_forward_remove(d->ctx, &fw, &fwd) < 0)
+			log_err("network '%s': taking back forward of %s port %u: %s", net->name,
+				proto_name(fwd.proto), fwd.port, vnet_ctx_errmsg(d->ctx));
+		return rpc_fail(call, r, "network '%s': storing the forward under %s: %s", net->name,
+				d->config_dir, strerror(-r));
+	}
 	call->result = forward_to_json(&fwd);
 	json_object_object_add(call->result, "network", json_object_new_string(net->name));
 	event_emit(d, "network.changed", net->name, NULL);
@@ -445,6 +461,8 @@ static int m_forward_remove(struct rpc_call *call)
 	struct vnetd *d = call->d;
 	struct vnetd_network *net;
 	struct vnet_fw_forward fwd, removed;
+	struct vnet_fw_network fw;
+	struct vnet_prefix subnets[2];
 	struct json_object *v;
 	bool any_to_port;
 	ssize_t i = -1;
@@ -470,14 +488,11 @@ static int m_forward_remove(struct rpc_call *call)
 	}
 	if (i < 0)
 		return rpc_fail(call, -ENOENT, "network '%s' has no %s forward of port %u to %s",
-			    net->name, fwd.proto == IPPROTO_UDP ? "udp" : "tcp", fwd.port,
+			    net->name, proto_name(fwd.proto), fwd.port,
 			    json_object_get_string(json_object_object_get(call->params, "to")));
 	removed = net->forwards[i];
+	network_fw(net, &fw, subnets);
 	if (net->active) {
-		struct vnet_fw_network fw;
-		struct vnet_prefix subnets[2];
-
-		network_fw(net, &fw, subnets);
 		r = vnet_fw_forward_remove(d->ctx, &fw, &removed);
 		if (r < 0) {
 			const char *why = vnet_ctx_errmsg(d->ctx);
@@ -486,9 +501,18 @@ static int m_forward_remove(struct rpc_call *call)
 		}
 	}
 	network_forward_delete(net, i);
-	r = store_save_network(d, net);
-	if (r < 0)
-		log_err("network '%s': saving the definition: %s", net->name, strerror(-r));
+	r = store_forward_log(d, net, false, &removed);
+	if (r < 0) {
+		/* not stored, so not removed: back where it was, in the kernel too */
+		if (network_forward_insert(net, i, &removed) < 0)
+			log_err("network '%s': out of memory putting a forward back", net->name);
+		network_fw(net, &fw, subnets);
+		if (net->active && vnet_fw_forward_add(d->ctx, &fw, &removed) < 0)
+			log_err("network '%s': putting back forward of %s port %u: %s", net->name,
+				proto_name(removed.proto), removed.port, vnet_ctx_errmsg(d->ctx));
+		return rpc_fail(call, r, "network '%s': storing the removal under %s: %s", net->name,
+				d->config_dir, strerror(-r));
+	}
 	call->result = forward_to_json(&removed);
 	json_object_object_add(call->result, "network", json_object_new_string(net->name));
 	event_emit(d, "network.changed", net->name, NULL);

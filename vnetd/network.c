@@ -388,35 +388,68 @@ ssize_t forward_find(const struct vnetd_network *net, const struct vnet_fw_forwa
 	return -1;
 }
 
-ssize_t forward_overlaps(const struct vnetd_network *net, const struct vnet_fw_forward *fwd)
+const struct vnet_fw_forward *forward_lookup(const struct vnetd_network *net,
+					     const struct vnet_fw_forward *fwd)
 {
-	unsigned int lo = fwd->port, hi = fwd->port_end ? fwd->port_end : fwd->port;
+	return forward_index_equal(net->fwd_index, fwd);
+}
 
-	for (size_t i = 0; i < net->n_forwards; i++) {
-		const struct vnet_fw_forward *f = &net->forwards[i];
-		unsigned int flo = f->port, fhi = f->port_end ? f->port_end : f->port;
+const struct vnet_fw_forward *forward_overlaps(const struct vnetd_network *net,
+					       const struct vnet_fw_forward *fwd)
+{
+	return forward_index_overlap(net->fwd_index, fwd);
+}
 
-		if (f->proto != fwd->proto || f->to.family != fwd->to.family)
-			continue;
-		if (f->has_address && fwd->has_address && !vnet_prefix_equal(&f->address, &fwd->address))
-			continue;
-		if (lo <= fhi && flo <= hi)
-			return i;
-	}
-	return -1;
+static int forwards_reserve(struct vnetd_network *net, size_t n)
+{
+	struct vnet_fw_forward *v;
+	size_t cap;
+
+	if (n <= net->cap_forwards)
+		return 0;
+	if (n > NETWORK_MAX_FORWARDS)
+		return -ENOSPC;
+	/* doubling: ten thousand appends copy the array a dozen times, not ten thousand */
+	cap = net->cap_forwards ? net->cap_forwards * 2 : 16;
+	if (cap < n)
+		cap = n;
+	if (cap > NETWORK_MAX_FORWARDS)
+		cap = NETWORK_MAX_FORWARDS;
+	v = realloc(net->forwards, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	net->forwards = v;
+	net->cap_forwards = cap;
+	return 0;
 }
 
 int network_forward_append(struct vnetd_network *net, const struct vnet_fw_forward *fwd)
 {
-	struct vnet_fw_forward *n;
+	int r = forwards_reserve(net, net->n_forwards + 1);
 
-	if (net->n_forwards >= NETWORK_MAX_FORWARDS)
-		return -ENOSPC;
-	n = realloc(net->forwards, (net->n_forwards + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	net->forwards = n;
+	if (r >= 0)
+		r = forward_index_add(&net->fwd_index, fwd);
+	if (r < 0)
+		return r;
 	net->forwards[net->n_forwards++] = *fwd;
+	return 0;
+}
+
+int network_forward_insert(struct vnetd_network *net, size_t i, const struct vnet_fw_forward *fwd)
+{
+	int r;
+
+	if (i > net->n_forwards)
+		return -EINVAL;
+	r = forwards_reserve(net, net->n_forwards + 1);
+	if (r >= 0)
+		r = forward_index_add(&net->fwd_index, fwd);
+	if (r < 0)
+		return r;
+	memmove(&net->forwards[i + 1], &net->forwards[i],
+		(net->n_forwards - i) * sizeof(net->forwards[0]));
+	net->forwards[i] = *fwd;
+	net->n_forwards++;
 	return 0;
 }
 
@@ -424,6 +457,7 @@ void network_forward_delete(struct vnetd_network *net, size_t i)
 {
 	if (i >= net->n_forwards)
 		return;
+	forward_index_remove(net->fwd_index, &net->forwards[i]);
 	memmove(&net->forwards[i], &net->forwards[i + 1],
 		(net->n_forwards - i - 1) * sizeof(net->forwards[0]));
 	net->n_forwards--;
@@ -607,7 +641,7 @@ int network_parse(struct json_object *obj, const char *const *taken_bridges,
 				}
 				goto out;
 			}
-			if (forward_overlaps(net, &fwd) >= 0) {
+			if (forward_overlaps(net, &fwd)) {
 				r = fail(err, -EINVAL, "forwards[%zu]: %s port %s overlaps an earlier forward",
 					 i, fwd.proto == IPPROTO_UDP ? "udp" : "tcp",
 					 json_object_to_json_string(json_object_object_get(json_object_array_get_idx(v, i), "port")));
@@ -719,6 +753,7 @@ void network_free(struct vnetd_network *net)
 	if (!net)
 		return;
 	free(net->forwards);
+	forward_index_free(net->fwd_index);
 	json_object_put(net->extra);
 	json_object_put(net->extra_v4);
 	json_object_put(net->extra_v6);

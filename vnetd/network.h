@@ -20,6 +20,8 @@
 #define NETWORK_NAME_MAX 32
 #define NETWORK_MAX_FORWARDS 65536
 
+struct forward_index;
+
 enum network_mode {
 	NETWORK_NAT = 0,
 	NETWORK_ROUTED,
@@ -41,6 +43,8 @@ struct vnetd_network {
 	char uplink[VNET_IFNAMSIZ];       /* bridge mode: the port */
 	struct vnet_fw_forward *forwards;
 	size_t n_forwards;
+	size_t cap_forwards;          /* room in @forwards: appends are amortised O(1) */
+	struct forward_index *fwd_index;  /* @forwards by listening port (forward-index.c) */
 	/* keys later features own ("dns", "ipv4.dhcp", ...), kept verbatim */
 	struct json_object *extra;
 	struct json_object *extra_v4, *extra_v6;
@@ -54,6 +58,16 @@ struct vnetd_network {
 	char (*ports)[VNET_IFNAMSIZ];     /* links seen as the bridge's ports, re-attached
 					     when a deleted bridge is recreated */
 	size_t n_ports;
+	/*
+	 * store.c: the forward journal beside the definition file. @ok: the
+	 * journal on disk belongs to the definition as last written, so a
+	 * change may be appended; otherwise the next change rewrites both.
+	 */
+	struct {
+		bool ok;
+		uint64_t journal_bytes;   /* the journal's size, header included */
+		uint64_t base_bytes;      /* the definition file's size */
+	} store;
 	struct vnetd_network *next;
 };
 
@@ -84,12 +98,31 @@ int forward_parse(const struct vnetd_network *net, struct json_object *obj,
 		  struct vnet_fw_forward *fwd, struct vnet_error *err);
 struct json_object *forward_to_json(const struct vnet_fw_forward *fwd);
 bool forward_equal(const struct vnet_fw_forward *a, const struct vnet_fw_forward *b);
-/* forward_find - index of an equal forward in @net, or -1. */
+/* forward_find - index of an equal forward in @net, or -1 (a scan: for removing it). */
 ssize_t forward_find(const struct vnetd_network *net, const struct vnet_fw_forward *fwd);
-/* forward_overlaps - does @fwd listen on a port @net already forwards? index or -1 */
-ssize_t forward_overlaps(const struct vnetd_network *net, const struct vnet_fw_forward *fwd);
+/* forward_lookup - an equal forward of @net, or NULL; O(1). */
+const struct vnet_fw_forward *forward_lookup(const struct vnetd_network *net,
+					     const struct vnet_fw_forward *fwd);
+/*
+ * forward_overlaps - a forward of @net listening on a port @fwd would listen
+ * on (same protocol and family; listen addresses equal or either "any"), or
+ * NULL; O(ports of @fwd).
+ */
+const struct vnet_fw_forward *forward_overlaps(const struct vnetd_network *net,
+					       const struct vnet_fw_forward *fwd);
 int network_forward_append(struct vnetd_network *net, const struct vnet_fw_forward *fwd);
+/* network_forward_insert - put @fwd back at index @i (undoing a delete). */
+int network_forward_insert(struct vnetd_network *net, size_t i, const struct vnet_fw_forward *fwd);
 void network_forward_delete(struct vnetd_network *net, size_t i);
+
+/* forward-index.c: the hash behind forward_lookup and forward_overlaps */
+int forward_index_add(struct forward_index **x, const struct vnet_fw_forward *fwd);
+void forward_index_remove(struct forward_index *x, const struct vnet_fw_forward *fwd);
+void forward_index_free(struct forward_index *x);
+const struct vnet_fw_forward *forward_index_equal(const struct forward_index *x,
+						  const struct vnet_fw_forward *fwd);
+const struct vnet_fw_forward *forward_index_overlap(const struct forward_index *x,
+						    const struct vnet_fw_forward *fwd);
 
 /* network_fw - the firewall description of @net; @subnets needs room for 2. */
 void network_fw(const struct vnetd_network *net, struct vnet_fw_network *out,

@@ -5,6 +5,8 @@
  * RUN/networks/NAME.json, so a restarted vnetd knows what to adopt. Every
  * file is written to a temporary name, fsynced, renamed over the old one and
  * the directory fsynced: a crash leaves the old file or the new one.
+ * Forward changes go to a journal beside the definition instead
+ * (store-journal.c), which is folded into it now and then.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -119,26 +121,59 @@ static void subdir(char *buf, size_t len, const char *base)
 	snprintf(buf, len, "%s/networks", base);
 }
 
-int store_save_network(struct vnetd *d, const struct vnetd_network *net)
+int store_save_network_journal(struct vnetd *d, struct vnetd_network *net, bool journal)
 {
 	struct json_object *o = network_to_json(net);
 	char dir[PATH_MAX], file[NETWORK_NAME_MAX + 8];
+	const char *text;
+	uint64_t h;
+	size_t len;
 	int r;
 
+	net->store.ok = false;
 	subdir(dir, sizeof(dir), d->config_dir);
 	snprintf(file, sizeof(file), "%s.json", net->name);
-	r = store_write_atomic(dir, file,
-			       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	len = strlen(text);
+	h = store_hash(text, len);
+	/* the old journal says first that this file supersedes it (store-journal.c) */
+	r = store_journal_seal(d, net->name, h);
+	if (r > 0)
+		journal = true;
+	if (r >= 0)
+		r = store_write_atomic(dir, file, text);
 	json_object_put(o);
-	return r;
+	if (r < 0)
+		return r;
+	/* a network whose forwards never changed has no journal (one file fewer to write) */
+	if (!journal)
+		return 0;
+	r = store_journal_start(d, net, h, len);
+	if (r < 0)
+		/* the definition holds everything; the next change tries again */
+		log_warn("network '%s': starting its forward journal: %s, ignoring", net->name, strerror(-r));
+	return 0;
+}
+
+int store_save_network(struct vnetd *d, struct vnetd_network *net)
+{
+	return store_save_network_journal(d, net, false);
 }
 
 int store_remove_network(struct vnetd *d, const char *name)
 {
 	char dir[PATH_MAX];
+	int r;
 
 	subdir(dir, sizeof(dir), d->config_dir);
-	return remove_file(dir, name);
+	r = remove_file(dir, name);
+	if (r < 0)
+		return r;
+	/* without its definition a journal is never read; a later define seals it */
+	r = store_journal_remove(d, name);
+	if (r < 0)
+		log_warn("network '%s': removing its forward journal: %s, ignoring", name, strerror(-r));
+	return 0;
 }
 
 int store_save_runtime(struct vnetd *d, const struct vnetd_network *net)
@@ -199,6 +234,8 @@ int store_load(struct vnetd *d)
 	const char *taken[1024];
 	size_t n_taken = 0;
 	struct dirent **ents = NULL;
+	char *text = NULL;
+	size_t len = 0;
 	int n, r = 0;
 
 	subdir(dir, sizeof(dir), d->config_dir);
@@ -214,9 +251,16 @@ int store_load(struct vnetd *d)
 		if (!is_json_name(ents[i]->d_name, name, sizeof(name)))
 			goto next;
 		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
-		o = json_object_from_file(path);
+		free(text);
+		text = NULL;
+		r = store_read_file(path, &text, &len);
+		if (r < 0) {
+			log_err("%s: %s, ignoring", path, strerror(-r));
+			goto next;
+		}
+		o = json_tokener_parse(text);
 		if (!o) {
-			log_err("%s: not valid JSON (%s), ignoring", path, json_util_get_last_err());
+			log_err("%s: not valid JSON, ignoring", path);
 			goto next;
 		}
 		taken[n_taken] = NULL;
@@ -231,6 +275,13 @@ int store_load(struct vnetd *d)
 			network_free(net);
 			goto next;
 		}
+		/* the forwards changed since, folded in at once */
+		if (store_journal_replay(d, net, store_hash(text, len), len) > 0) {
+			r = store_save_network(d, net);
+			if (r < 0)
+				log_err("network '%s': folding its journal into %s: %s; it stays as it is",
+					net->name, path, strerror(-r));
+		}
 		load_runtime(d, net);
 		vnetd_add(d, net);
 		if (n_taken < sizeof(taken) / sizeof(taken[0]) - 1)
@@ -241,5 +292,6 @@ next:
 		free(ents[i]);
 	}
 	free(ents);
+	free(text);
 	return 0;
 }

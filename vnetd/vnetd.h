@@ -75,12 +75,47 @@ void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* ---- store.c: definitions on disk, runtime state in the run dir ------ */
 
 int store_write_atomic(const char *dir, const char *file, const char *data);
-int store_save_network(struct vnetd *d, const struct vnetd_network *net);
+/*
+ * store_save_network - write @net's whole definition (atomically); a forward
+ * journal beside it is sealed and started afresh (@journal: start one even if
+ * there was none). Folds in whatever the old journal held.
+ */
+int store_save_network(struct vnetd *d, struct vnetd_network *net);
+int store_save_network_journal(struct vnetd *d, struct vnetd_network *net, bool journal);
 int store_remove_network(struct vnetd *d, const char *name);
 int store_load(struct vnetd *d);
 int store_save_runtime(struct vnetd *d, const struct vnetd_network *net);
 int store_remove_runtime(struct vnetd *d, const char *name);
 int mkdir_p(const char *path, mode_t mode);
+/* store_read_file - a whole file, NUL-terminated (free *@data). */
+int store_read_file(const char *path, char **data, size_t *len);
+
+/* ---- store-journal.c: forward changes appended beside the definition -- */
+
+/* store_hash - FNV-1a 64 of a definition file's bytes: what a journal belongs to. */
+uint64_t store_hash(const char *data, size_t len);
+/*
+ * store_forward_log - make one forward change of @net durable before it is
+ * acknowledged: a journal line (fdatasync), or, when the journal is full or
+ * unusable, the whole definition. @net already holds the change.
+ */
+int store_forward_log(struct vnetd *d, struct vnetd_network *net, bool add,
+		      const struct vnet_fw_forward *fwd);
+/*
+ * store_journal_seal - before NAME.json is rewritten with contents hashed
+ * @new_base; 1 when there was a journal to seal, 0 when there was none.
+ */
+int store_journal_seal(struct vnetd *d, const char *name, uint64_t new_base);
+/* store_journal_start - a fresh, empty journal for the definition just written. */
+int store_journal_start(struct vnetd *d, struct vnetd_network *net, uint64_t base,
+			size_t base_bytes);
+int store_journal_remove(struct vnetd *d, const char *name);
+/*
+ * store_journal_replay - apply NAME.journal to @net just parsed from a file
+ * hashed @base; 1 when the definition should be rewritten to fold it in.
+ */
+int store_journal_replay(struct vnetd *d, struct vnetd_network *net, uint64_t base,
+			 size_t base_bytes);
 
 /* ---- registry.c ------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* vnetd's network object: validation messages, defaults, round trips. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -219,6 +220,110 @@ static void test_name_check(void)
 	CU_ASSERT_STRING_EQUAL(err.msg, "network name 'a b' contains ' '; allowed are letters, digits, '_', '-' and '.'");
 }
 
+/* ---- the forward index against the plain scans it replaced ---------- */
+
+static ssize_t ref_find(const struct vnetd_network *net, const struct vnet_fw_forward *fwd)
+{
+	for (size_t i = 0; i < net->n_forwards; i++)
+		if (forward_equal(&net->forwards[i], fwd))
+			return i;
+	return -1;
+}
+
+static ssize_t ref_overlaps(const struct vnetd_network *net, const struct vnet_fw_forward *fwd)
+{
+	unsigned int lo = fwd->port, hi = fwd->port_end ? fwd->port_end : fwd->port;
+
+	for (size_t i = 0; i < net->n_forwards; i++) {
+		const struct vnet_fw_forward *f = &net->forwards[i];
+		unsigned int flo = f->port, fhi = f->port_end ? f->port_end : f->port;
+
+		if (f->proto != fwd->proto || f->to.family != fwd->to.family)
+			continue;
+		if (f->has_address && fwd->has_address && !vnet_prefix_equal(&f->address, &fwd->address))
+			continue;
+		if (lo <= fhi && flo <= hi)
+			return i;
+	}
+	return -1;
+}
+
+static void random_addr(struct vnet_prefix *p, int family, unsigned int host)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->len = family == AF_INET ? 32 : 128;
+	p->addr.bytes[0] = family == AF_INET ? 10 : 0xfd;
+	p->addr.bytes[family == AF_INET ? 3 : 15] = (uint8_t)host;
+}
+
+static void random_forward(struct vnet_fw_forward *f, unsigned int *seed)
+{
+	int family = rand_r(seed) % 4 ? AF_INET : AF_INET6;
+
+	memset(f, 0, sizeof(*f));
+	f->proto = rand_r(seed) % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+	f->port = 1 + rand_r(seed) % 3000;
+	if (rand_r(seed) % 8 == 0)
+		f->port_end = f->port + rand_r(seed) % 40;
+	f->to_port = rand_r(seed) % 3 ? 0 : 80;
+	random_addr(&f->to, family, 2 + rand_r(seed) % 3);
+	f->has_address = rand_r(seed) % 3 == 0;
+	if (f->has_address)
+		random_addr(&f->address, family, 200 + rand_r(seed) % 2);
+}
+
+static void test_forward_index(void)
+{
+	struct vnetd_network *net = calloc(1, sizeof(*net));
+	unsigned int seed = 7, mismatches = 0, adds = 0;
+	struct vnet_fw_forward f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(net);
+	/* an empty network answers "none" */
+	random_forward(&f, &seed);
+	CU_ASSERT_PTR_NULL(forward_lookup(net, &f));
+	CU_ASSERT_PTR_NULL(forward_overlaps(net, &f));
+	for (int op = 0; op < 20000; op++) {
+		ssize_t want_eq, want_ov;
+		const struct vnet_fw_forward *got;
+
+		random_forward(&f, &seed);
+		want_eq = ref_find(net, &f);
+		want_ov = ref_overlaps(net, &f);
+		got = forward_lookup(net, &f);
+		mismatches += (want_eq >= 0) != (got != NULL) || (got && !forward_equal(got, &f));
+		got = forward_overlaps(net, &f);
+		mismatches += (want_ov >= 0) != (got != NULL);
+		if (rand_r(&seed) % 3 && want_ov < 0) {
+			/* added at the end, or put in the middle */
+			int r;
+
+			if (net->n_forwards && rand_r(&seed) % 4 == 0)
+				r = network_forward_insert(net, rand_r(&seed) % net->n_forwards, &f);
+			else
+				r = network_forward_append(net, &f);
+			CU_ASSERT_EQUAL(r, 0);
+			adds++;
+		} else if (net->n_forwards && rand_r(&seed) % 2) {
+			size_t i = rand_r(&seed) % net->n_forwards;
+			struct vnet_fw_forward gone = net->forwards[i];
+
+			network_forward_delete(net, i);
+			mismatches += forward_lookup(net, &gone) != NULL;
+		}
+	}
+	/* every member is found as itself and as an overlap of itself */
+	for (size_t i = 0; i < net->n_forwards; i++) {
+		mismatches += forward_lookup(net, &net->forwards[i]) == NULL;
+		mismatches += forward_overlaps(net, &net->forwards[i]) == NULL;
+	}
+	CU_ASSERT_EQUAL(mismatches, 0);
+	CU_ASSERT_TRUE(adds > 1000);
+	CU_ASSERT_TRUE(net->n_forwards > 500);
+	network_free(net);
+}
+
 int main(void)
 {
 	CU_TestInfo tests[] = {
@@ -230,6 +335,7 @@ int main(void)
 		{ "conflicts", test_conflicts },
 		{ "firewall description", test_fw_description },
 		{ "name check", test_name_check },
+		{ "forward index", test_forward_index },
 		CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {
