@@ -148,7 +148,10 @@ void fw_elem_format(enum fw_set set, const struct fw_elem *e, char *buf, size_t 
 		const char *name = (const char *)e->key;
 
 		if (e->klen <= VNET_IFNAMSIZ) {
-			snprintf(buf, len, "\"%.*s\"", VNET_IFNAMSIZ, name);
+			if (e->dlen == 4)
+				inet_ntop(AF_INET, e->data, t, sizeof(t));
+			snprintf(buf, len, "\"%.*s\"%s%s", VNET_IFNAMSIZ, name, e->dlen == 4 ? " : " : "",
+				 e->dlen == 4 ? t : "");
 		} else if (set < FW_SET_FIXED) {
 			snprintf(buf, len, "\"%.*s\" . \"%.*s\"", VNET_IFNAMSIZ, name, VNET_IFNAMSIZ,
 				 name + VNET_IFNAMSIZ);
@@ -156,10 +159,7 @@ void fw_elem_format(enum fw_set set, const struct fw_elem *e, char *buf, size_t 
 			size_t al = (size_t)e->klen - VNET_IFNAMSIZ;
 
 			inet_ntop(al == 4 ? AF_INET : AF_INET6, e->key + VNET_IFNAMSIZ, a, sizeof(a));
-			if (e->dlen == 4)
-				inet_ntop(AF_INET, e->data, t, sizeof(t));
-			snprintf(buf, len, "\"%.*s\" . %s/%u%s%s", VNET_IFNAMSIZ, name, a, fw_set_len(set),
-				 e->dlen == 4 ? " : " : "", e->dlen == 4 ? t : "");
+			snprintf(buf, len, "\"%.*s\" . %s/%u", VNET_IFNAMSIZ, name, a, fw_set_len(set));
 		}
 		return;
 	}

@@ -47,6 +47,7 @@ enum fw_set {
 	FW_SET_UPLINKED,  /* nat bridges restricted to one uplink */
 	FW_SET_SAME,      /* ifname . ifname: bridge . bridge (frames within one bridge) */
 	FW_SET_UPLINK,    /* ifname . ifname: bridge . its NAT uplink */
+	FW_SET_SNAT4,     /* ifname : ipv4_addr, nat networks with a fixed SNAT address */
 	FW_SET_FWD4,      /* l4proto . ip daddr . dport : ip addr . port */
 	FW_SET_FWD4ANY,   /* l4proto . dport : ip addr . port */
 	FW_SET_FWD6,
@@ -54,8 +55,7 @@ enum fw_set {
 	FW_SET_FIXED,     /* the sets above always exist; those below per prefix length in use */
 	FW_SET_N4 = FW_SET_FIXED,        /* + len: n4_<len>, ifname . ipv4 network of nat networks */
 	FW_SET_R4 = FW_SET_N4 + 32,      /* + len: r4_<len>, ... of routed networks */
-	FW_SET_S4 = FW_SET_R4 + 32,      /* + len: s4_<len>, ... : SNAT address (nat with snat4) */
-	FW_SET_A6 = FW_SET_S4 + 32,      /* + len: a6_<len>, ifname . ipv6 network of nat and routed */
+	FW_SET_A6 = FW_SET_R4 + 32,      /* + len: a6_<len>, ifname . ipv6 network of nat and routed */
 	FW_SET_COUNT = FW_SET_A6 + 128,
 };
 

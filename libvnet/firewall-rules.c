@@ -41,6 +41,7 @@ static const char *const fixed_names[FW_SET_FIXED] = {
 	[FW_SET_UPLINKED] = "uplinked",
 	[FW_SET_SAME] = "same",
 	[FW_SET_UPLINK] = "uplink",
+	[FW_SET_SNAT4] = "snat4",
 	[FW_SET_FWD4] = "fwd4",
 	[FW_SET_FWD4ANY] = "fwd4any",
 	[FW_SET_FWD6] = "fwd6",
@@ -51,8 +52,6 @@ unsigned int fw_set_len(enum fw_set s)
 {
 	if (s >= FW_SET_A6)
 		return (unsigned int)(s - FW_SET_A6);
-	if (s >= FW_SET_S4)
-		return (unsigned int)(s - FW_SET_S4);
 	if (s >= FW_SET_R4)
 		return (unsigned int)(s - FW_SET_R4);
 	if (s >= FW_SET_N4)
@@ -66,7 +65,7 @@ const char *fw_set_name(enum fw_set s, char buf[FW_SET_NAME_MAX])
 		snprintf(buf, FW_SET_NAME_MAX, "%s", fixed_names[s]);
 	else
 		snprintf(buf, FW_SET_NAME_MAX, "%s_%u",
-			 s >= FW_SET_A6 ? "a6" : s >= FW_SET_S4 ? "s4" : s >= FW_SET_R4 ? "r4" : "n4",
+			 s >= FW_SET_A6 ? "a6" : s >= FW_SET_R4 ? "r4" : "n4",
 			 fw_set_len(s));
 	return buf;
 }
@@ -92,8 +91,8 @@ static const uint8_t udata_concat_set[] = {
 	0x01, 0x00,
 };
 static const uint8_t udata_snat_map[] = {
-	0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x02, 0x00, 0x00, 0x00, 0x03, 0x08,
-	0x00, 0x04, 0x0d, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x04, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x02, 0x00, 0x00, 0x00, 0x06, 0x04,
+	0x00, 0x00, 0x00, 0x00,
 };
 static const uint8_t udata_fwd_map[] = {
 	0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x00, 0x00, 0x00, 0x00,
@@ -121,6 +120,7 @@ static const struct set_def fixed_defs[FW_SET_FIXED] = {
 	[FW_SET_UPLINKED] = IFSET,
 	[FW_SET_SAME] = PAIRSET,
 	[FW_SET_UPLINK] = PAIRSET,
+	[FW_SET_SNAT4] = { NFT_SET_MAP, DT_IFNAME, 16, DT_IPADDR, 4, udata_snat_map, sizeof(udata_snat_map) },
 	[FW_SET_FWD4] = { NFT_SET_MAP, DT3(DT_INET_PROTOCOL, DT_IPADDR, DT_INET_SERVICE), 12,
 			  DT2(DT_IPADDR, DT_INET_SERVICE), 8, udata_fwd_map, sizeof(udata_fwd_map) },
 	[FW_SET_FWD4ANY] = { NFT_SET_MAP, DT2(DT_INET_PROTOCOL, DT_INET_SERVICE), 8,
@@ -134,9 +134,6 @@ static const struct set_def fixed_defs[FW_SET_FIXED] = {
 static const struct set_def net4_def = {
 	0, DT2(DT_IFNAME, DT_IPADDR), 20, 0, 0, udata_concat_set, sizeof(udata_concat_set),
 };
-static const struct set_def snat4_def = {
-	NFT_SET_MAP, DT2(DT_IFNAME, DT_IPADDR), 20, DT_IPADDR, 4, udata_snat_map, sizeof(udata_snat_map),
-};
 static const struct set_def net6_def = {
 	0, DT2(DT_IFNAME, DT_IP6ADDR), 32, 0, 0, udata_concat_set, sizeof(udata_concat_set),
 };
@@ -145,9 +142,7 @@ static const struct set_def *set_def(enum fw_set s)
 {
 	if (s < FW_SET_FIXED)
 		return &fixed_defs[s];
-	if (s >= FW_SET_A6)
-		return &net6_def;
-	return s >= FW_SET_S4 ? &snat4_def : &net4_def;
+	return s >= FW_SET_A6 ? &net6_def : &net4_def;
 }
 
 /* ---- expressions ---- */
@@ -1012,7 +1007,7 @@ void fw_sets_wanted(const struct vnet_fw_spec *spec, bool out[FW_SET_COUNT])
 	for (int i = 0; i < FW_SET_FIXED; i++)
 		out[i] = true;
 	for (unsigned int len = 0; len < 32; len++)
-		out[FW_SET_N4 + len] = out[FW_SET_R4 + len] = out[FW_SET_S4 + len] = l.v4[len];
+		out[FW_SET_N4 + len] = out[FW_SET_R4 + len] = l.v4[len];
 	for (unsigned int len = 0; len < 128; len++)
 		out[FW_SET_A6 + len] = l.v6[len];
 }
@@ -1113,13 +1108,14 @@ static void prefix_rules(struct sink *s, const struct vnet_fw_spec *spec)
 			emit(s, &rb, chain, NULL);
 		}
 	}
-	/* a fixed SNAT address (the map's value) before masquerade */
+	/* from the bridge's IPv4 subnet: its fixed SNAT address (the map's value), before masquerade */
 	for (unsigned int len = 0; len < 32; len++) {
 		if (!l.v4[len])
 			continue;
 		rb_start(&rb);
-		m_if_net_in(&rb, NFT_META_IIFNAME, AF_INET, true, len, (enum fw_set)(FW_SET_S4 + len),
-			    NFT_REG_1);
+		m_if_net_in(&rb, NFT_META_IIFNAME, AF_INET, true, len, (enum fw_set)(FW_SET_N4 + len), 0);
+		e_meta(&rb, NFT_META_IIFNAME, NFT_REG_1);
+		e_lookup(&rb, NFT_REG_1, FW_SET_SNAT4, NFT_REG_1, false);
 		e = ex(&rb, "nat");
 		if (e) {
 			nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_SNAT);
@@ -1222,9 +1218,8 @@ static int if_elem(struct fw_elems *out, const char *a, const char *b)
 	return fw_elems_push(out, &e);
 }
 
-/* "bridge . network of @p" [: @value] */
-static int net_elem(struct fw_elems *out, const char *bridge, const struct vnet_prefix *p,
-		    const struct vnet_prefix *value)
+/* "bridge . network of @p" */
+static int net_elem(struct fw_elems *out, const char *bridge, const struct vnet_prefix *p)
 {
 	struct vnet_prefix net = vnet_prefix_network(p);
 	size_t alen = p->family == AF_INET ? 4 : 16;
@@ -1234,10 +1229,6 @@ static int net_elem(struct fw_elems *out, const char *bridge, const struct vnet_
 	put_ifname(e.key, bridge);
 	memcpy(e.key + VNET_IFNAMSIZ, net.addr.bytes, alen);
 	e.klen = (uint8_t)(VNET_IFNAMSIZ + alen);
-	if (value) {
-		memcpy(e.data, value->addr.bytes, 4);
-		e.dlen = 4;
-	}
 	return fw_elems_push(out, &e);
 }
 
@@ -1268,12 +1259,20 @@ static int network_elems(const struct vnet_fw_network *n, struct fw_elems out[FW
 		if (!nat && !routed)
 			continue;
 		if (p->family == AF_INET6) {
-			r = net_elem(&out[FW_SET_A6 + p->len], n->bridge, p, NULL);
+			r = net_elem(&out[FW_SET_A6 + p->len], n->bridge, p);
 			continue;
 		}
-		r = net_elem(&out[(nat ? FW_SET_N4 : FW_SET_R4) + p->len], n->bridge, p, NULL);
-		if (r >= 0 && nat && n->has_snat4)
-			r = net_elem(&out[FW_SET_S4 + p->len], n->bridge, p, &n->snat4);
+		r = net_elem(&out[(nat ? FW_SET_N4 : FW_SET_R4) + p->len], n->bridge, p);
+	}
+	if (r >= 0 && nat && n->has_snat4) {
+		struct fw_elem e;
+
+		memset(&e, 0, sizeof(e));
+		put_ifname(e.key, n->bridge);
+		e.klen = VNET_IFNAMSIZ;
+		memcpy(e.data, n->snat4.addr.bytes, 4);
+		e.dlen = 4;
+		r = fw_elems_push(&out[FW_SET_SNAT4], &e);
 	}
 	if (r >= 0 && v6)
 		r = if_elem(&out[FW_SET_V6BR], n->bridge, NULL);

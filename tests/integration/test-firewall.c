@@ -136,6 +136,8 @@ static void test_listed(void)
 	bool matches = false;
 
 	CU_ASSERT_EQUAL(tl_run("nft list table inet vnet >/dev/null"), 0);
+	/* What nft lists, nft reads back (nft -c: parsed and checked by the kernel, not applied). */
+	CU_ASSERT_EQUAL(tl_run("nft list table inet vnet | nft -c -f -"), 0);
 	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &spec, &matches), 0);
 	CU_ASSERT_TRUE(matches);
 	/* Applying again changes nothing and is not an error. */

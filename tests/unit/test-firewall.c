@@ -219,7 +219,7 @@ static void test_batch_frame(void)
 {
 	const struct nlmsghdr *nlh, *last = NULL;
 	struct fw_batch b;
-	unsigned int n = 0, n4_24 = 0, r4_20 = 0, s4_24 = 0, a6_64 = 0, other = 0;
+	unsigned int n = 0, n4_24 = 0, r4_20 = 0, a6_64 = 0, other = 0;
 
 	make_spec();
 	build_fresh(&b);
@@ -261,6 +261,12 @@ static void test_batch_frame(void)
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE), 0x1cd);
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN), 8);
 		}
+		if (i == FW_SET_SNAT4) {
+			/* ifname : ipv4_addr */
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), NFT_SET_MAP);
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE), 41);
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE), 7);
+		}
 		if (i == FW_SET_SAME) {
 			/* ifname . ifname, a plain hash: no map, no interval, no verdicts anywhere */
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), 0);
@@ -284,25 +290,20 @@ static void test_batch_frame(void)
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE), (41 << 6) | 7);
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 20);
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), 0);
-		} else if (!strcmp(name, "s4_24")) {
-			s4_24++;
-			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), NFT_SET_MAP);
-			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE), 7);
 		} else if (!strcmp(name, "r4_20")) {
 			r4_20++;
 		} else if (!strcmp(name, "a6_64")) {
 			a6_64++;
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 32);
 		}
-		/* n4, r4, s4 for /24 and /20, a6 for /64: nothing else */
+		/* n4, r4 for /24 and /20, a6 for /64: nothing else */
 		other += strchr(name, '_') != NULL;
 		nftnl_set_free(s);
 	}
 	CU_ASSERT_EQUAL(n4_24, 1);
-	CU_ASSERT_EQUAL(s4_24, 1);
 	CU_ASSERT_EQUAL(r4_20, 1);
 	CU_ASSERT_EQUAL(a6_64, 1);
-	CU_ASSERT_EQUAL(other, 7);
+	CU_ASSERT_EQUAL(other, 5);
 	/* Nothing in the batch is a map element with a verdict (jumps make the kernel validate it all). */
 	for (unsigned int i = 0; i < b.n; i++)
 		CU_ASSERT_PTR_NULL(strstr(b.what[i], "jump"));
@@ -373,10 +374,10 @@ static void test_rules(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ payload load 4b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0xffffffff ] [ immediate reg 0 return ]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set uplink 0x1 ] [ immediate reg 0 return ]"));
 	chain_rules(&b, "nat_src", text, sizeof(text));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set s4_24 dreg 1 ] [ nat snat ip addr_min reg 1 ]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set n4_24 ] [ meta load iifname => reg 1 ] [ lookup reg 1 set snat4 dreg 1 ] [ nat snat ip addr_min reg 1 ]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set n4_24 ] [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] [ immediate reg 1 0x00000004 ] [ immediate reg 2 0x0000ffff ] [ masq proto_min reg 1 proto_max reg 2 flags 0x2 ]"));
 	/* the snat map is tried before masquerade */
-	CU_ASSERT_TRUE(strstr(text, "s4_24") < strstr(text, "masq"));
+	CU_ASSERT_TRUE(strstr(text, "snat4") < strstr(text, "masq"));
 	/* routed subnets are not NATed */
 	CU_ASSERT_PTR_NULL(strstr(text, "r4_"));
 	/* Hairpin masquerade for DNAT'd traffic from the subnet back into the bridge. */
@@ -509,21 +510,23 @@ static void test_elements(void)
 	fw_elems_release(&e);
 	CU_ASSERT_EQUAL(set_elems(&b, "a6_64", &e), 1);
 	fw_elems_release(&e);
-	/* d has no subnet: nothing to SNAT */
-	CU_ASSERT_EQUAL(set_elems(&b, "s4_24", &e), 0);
+	/* d's SNAT address, by its bridge (used only for packets from its nat subnets) */
+	CU_ASSERT_EQUAL(set_elems(&b, "snat4", &e), 1);
+	fw_elem_format(FW_SET_SNAT4, &e.v[0], text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "\"vbrd\" : 198.51.100.7");
 	fw_elems_release(&e);
 	CU_ASSERT_EQUAL(verdicts, 0);
 	fw_batch_release(&b);
 
-	/* SNAT to a fixed address: the map's value. */
+	/* With a subnet, d's network is in n4_24 like a's, and keeps its SNAT address. */
 	nets[3].subnets = &sub_c;
 	nets[3].n_subnets = 1;
 	nets[2].subnets = &sub_b;
 	nets[2].n_subnets = 0;
 	build_fresh(&b);
-	CU_ASSERT_EQUAL(set_elems(&b, "s4_24", &e), 1);
-	fw_elem_format(FW_SET_S4 + 24, &e.v[0], text, sizeof(text));
-	CU_ASSERT_STRING_EQUAL(text, "\"vbrd\" . 192.168.102.0/24 : 198.51.100.7");
+	CU_ASSERT_EQUAL(set_elems(&b, "n4_24", &e), 2);
+	fw_elems_release(&e);
+	CU_ASSERT_EQUAL(set_elems(&b, "snat4", &e), 1);
 	fw_elems_release(&e);
 	fw_batch_release(&b);
 	make_spec();
