@@ -691,6 +691,68 @@ static void test_plan_minimal(void)
 	fw_state_release(&st);
 }
 
+/*
+ * The 1,001st network's start is elements only, as the first one's: no
+ * rule, chain, set or jump (any of which makes the kernel validate the
+ * whole table on commit), and no more messages than with one network.
+ */
+static void test_start_is_elements(void)
+{
+	enum { N = 1000 };
+	struct vnet_fw_network *many = calloc(N + 1, sizeof(*many));
+	struct vnet_prefix *subs = calloc(N + 1, sizeof(*subs));
+	char (*names)[16] = calloc(N + 1, 16);
+	unsigned int msgs[2] = { 0, 0 };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(many);
+	for (int i = 0; i <= N; i++) {
+		char a[32];
+
+		snprintf(names[i], 16, "vb%d", i);
+		snprintf(a, sizeof(a), "10.%d.%d.1/24", i / 256, i % 256);
+		subs[i] = pfx(a);
+		many[i] = (struct vnet_fw_network){ .name = names[i], .bridge = names[i],
+						    .mode = i % 3 == 1 ? VNET_FW_ROUTED : VNET_FW_NAT,
+						    .subnets = &subs[i], .n_subnets = 1 };
+	}
+	for (int k = 0; k < 2; k++) {
+		/* a table holding 1 (then N) networks, and one more started */
+		size_t have = k ? N : 1;
+		struct vnet_fw_network *v = many + (k ? 0 : N - 1);
+		struct vnet_fw_spec before = { v, have }, after = { v, have + 1 };
+		struct fw_state st;
+		struct fw_batch b;
+		unsigned int changes;
+
+		CU_ASSERT_EQUAL_FATAL(fw_state_from_spec(&before, &st), 0);
+		fw_batch_init(&b);
+		CU_ASSERT_EQUAL(fw_plan(&after, &st, &b, &changes, NULL, 0), 0);
+		CU_ASSERT_TRUE(changes > 0);
+		CU_ASSERT_FALSE(touches_rules(&b));
+		for (const struct nlmsghdr *nlh = fw_batch_first(&b); nlh; nlh = fw_batch_next(&b, nlh)) {
+			if (nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN || nlh->nlmsg_type == NFNL_MSG_BATCH_END)
+				continue;
+			CU_ASSERT_EQUAL(msg_type(nlh), NFT_MSG_NEWSETELEM);
+		}
+		msgs[k] = b.n;
+		verdicts = 0;
+		for (int s = 0; s < FW_SET_COUNT; s++) {
+			struct fw_elems e = { 0 };
+			char name[FW_SET_NAME_MAX];
+
+			set_elems(&b, fw_set_name((enum fw_set)s, name), &e);
+			fw_elems_release(&e);
+		}
+		CU_ASSERT_EQUAL(verdicts, 0);
+		fw_batch_release(&b);
+		fw_state_release(&st);
+	}
+	CU_ASSERT_EQUAL(msgs[0], msgs[1]);
+	free(many);
+	free(subs);
+	free(names);
+}
+
 /* The flowtable of network a: ingress hook, priority 0, the bridge and the NAT uplink. */
 static void test_flowtable(void)
 {
@@ -759,6 +821,7 @@ static CU_TestInfo tests[] = {
 	{ "flowtable", test_flowtable },
 	{ "golden forward batch", test_golden_forward },
 	{ "minimal change plan", test_plan_minimal },
+	{ "a start is elements, with 1 or 1000 networks", test_start_is_elements },
 	CU_TEST_INFO_NULL,
 };
 
