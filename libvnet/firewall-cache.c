@@ -105,86 +105,56 @@ static int add_chain(struct fw_state *st, size_t *cap, const char *name, bool ba
 	return 0;
 }
 
-/* The counts of a network whose fingerprint @prev has (its chains are made from nothing else). */
-static bool counts_from(struct fw_state *prev, const char *network, const char *tag,
-			unsigned int counts[FW_NCHAIN_COUNT])
+int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st)
 {
-	char name[FW_CHAIN_NAME_MAX];
-	struct fw_chain_state *c;
-
-	if (!prev || !prev->derived)
-		return false;
-	fw_chain_name(name, network, FW_NCHAIN_FROM);
-	c = fw_state_chain(prev, name);
-	if (!c || strcmp(c->tag, tag))
-		return false;
-	for (int i = 0; i < FW_NCHAIN_COUNT; i++) {
-		fw_chain_name(name, network, (enum fw_nchain)i);
-		c = fw_state_chain(prev, name);
-		if (!c)
-			return false;
-		counts[i] = c->rules;
-	}
-	return true;
+	return fw_state_from_spec_elems(spec, NULL, st);
 }
 
-int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *prev, struct fw_state *st)
+int fw_state_from_spec_elems(const struct vnet_fw_spec *spec, struct fw_elems elems[FW_SET_COUNT],
+			     struct fw_state *st)
 {
-	return fw_state_from_spec_elems(spec, prev, NULL, st);
-}
-
-int fw_state_from_spec_elems(const struct vnet_fw_spec *spec, struct fw_state *prev,
-			     struct fw_elems elems[FW_SET_COUNT], struct fw_state *st)
-{
-	static const char *const base[] = {
-		FW_CHAIN_FORWARD, FW_CHAIN_INPUT, FW_CHAIN_PREROUTING, FW_CHAIN_OUTPUT,
-		FW_CHAIN_POSTROUTING,
-	};
+	char tag[64];
 	size_t cap = 0;
 	int r;
 
 	memset(st, 0, sizeof(*st));
 	st->table = true;
-	if (prev)
-		fw_state_sort(prev);
-	for (int i = 0; i < FW_SET_COUNT; i++)
-		st->sets[i] = true;
-	for (size_t i = 0; i < VNET_ARRAY_SIZE(base); i++) {
-		r = add_chain(st, &cap, base[i], true, fw_skeleton_rule_count(base[i]), fw_skeleton_tag());
+	fw_sets_wanted(spec, st->sets);
+	for (size_t i = 0; i < fw_skeleton_chain_count(); i++) {
+		const char *name = fw_skeleton_chain(i);
+
+		if (!strcmp(name, FW_CHAIN_FLOW)) {
+			fw_flow_tag(spec, tag, sizeof(tag));
+			r = add_chain(st, &cap, name, false, fw_flow_rule_count(spec), tag);
+		} else if (fw_prefix_chain(name)) {
+			/* the fingerprint is on src_ok's first rule only */
+			fw_prefix_tag(spec, tag, sizeof(tag));
+			r = add_chain(st, &cap, name, false, fw_prefix_rule_count(spec, name),
+				      !strcmp(name, "src_ok") ? tag : NULL);
+		} else {
+			r = add_chain(st, &cap, name, fw_skeleton_base(name), fw_skeleton_rule_count(name),
+				      fw_skeleton_tag());
+		}
 		if (r < 0)
 			goto fail;
 	}
 	for (size_t i = 0; i < spec->n_networks; i++) {
 		const struct vnet_fw_network *n = &spec->networks[i];
-		unsigned int counts[FW_NCHAIN_COUNT];
-		char tag[64], name[FW_CHAIN_NAME_MAX];
+		char **v;
 
-		if (n->mode == VNET_FW_OPEN)
+		if (!n->flowtable || n->mode == VNET_FW_OPEN)
 			continue;
-		fw_network_tag(n, tag, sizeof(tag));
-		if (!counts_from(prev, n->name, tag, counts))
-			fw_network_rule_counts(n, counts);
-		for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
-			fw_chain_name(name, n->name, (enum fw_nchain)c);
-			/* only the from chain's tag is compared (network_differs) */
-			r = add_chain(st, &cap, name, false, counts[c], c == FW_NCHAIN_FROM ? tag : NULL);
-			if (r < 0)
-				goto fail;
+		v = realloc(st->flowtables, (st->n_flowtables + 1) * sizeof(*v));
+		if (!v) {
+			r = -ENOMEM;
+			goto fail;
 		}
-		if (n->flowtable) {
-			char **v = realloc(st->flowtables, (st->n_flowtables + 1) * sizeof(*v));
-
-			if (!v) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			st->flowtables = v;
-			if (asprintf(&v[st->n_flowtables], "ft_%s", n->name) < 0) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			st->n_flowtables++;
+		st->flowtables = v;
+		if (asprintf(&v[st->n_flowtables], "ft_%s", n->name) < 0) {
+			r = -ENOMEM;
+			goto fail;
 		}
+		st->n_flowtables++;
 	}
 	if (elems) {
 		memcpy(st->elems, elems, sizeof(st->elems));
@@ -207,9 +177,7 @@ void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec,
 {
 	struct fw_cache *c = calloc(1, sizeof(*c));
 
-	/* networks that did not change keep their counts: a start builds only its own rules */
-	if (!c || fw_state_from_spec_elems(spec, ctx->fw_cache ? &ctx->fw_cache->st : NULL, elems,
-					   &c->st) < 0) {
+	if (!c || fw_state_from_spec_elems(spec, elems, &c->st) < 0) {
 		free(c);
 		fw_cache_drop(ctx);
 		return;

@@ -64,7 +64,7 @@ void fw_elems_sort(struct fw_elems *e)
 bool fw_elem_same(const struct fw_elem *a, const struct fw_elem *b)
 {
 	return fw_elem_keycmp(a, b) == 0 && a->dlen == b->dlen &&
-	       !memcmp(a->data, b->data, a->dlen) && !strcmp(a->chain, b->chain);
+	       !memcmp(a->data, b->data, a->dlen);
 }
 
 enum fw_set fw_forward_set(const struct vnet_fw_forward *f)
@@ -144,9 +144,23 @@ void fw_elem_format(enum fw_set set, const struct fw_elem *e, char *buf, size_t 
 	size_t alen = v6 ? 16 : 4, k = 4;
 	uint16_t port, tport;
 
-	if (set < FW_SET_FWD4) {
-		snprintf(buf, len, "\"%.*s\"%s%s", VNET_IFNAMSIZ, (const char *)e->key,
-			 e->chain[0] ? " : jump " : "", e->chain);
+	if (set < FW_SET_FWD4 || set >= FW_SET_FIXED) {
+		const char *name = (const char *)e->key;
+
+		if (e->klen <= VNET_IFNAMSIZ) {
+			if (e->dlen == 4)
+				inet_ntop(AF_INET, e->data, t, sizeof(t));
+			snprintf(buf, len, "\"%.*s\"%s%s", VNET_IFNAMSIZ, name, e->dlen == 4 ? " : " : "",
+				 e->dlen == 4 ? t : "");
+		} else if (set < FW_SET_FIXED) {
+			snprintf(buf, len, "\"%.*s\" . \"%.*s\"", VNET_IFNAMSIZ, name, VNET_IFNAMSIZ,
+				 name + VNET_IFNAMSIZ);
+		} else {
+			size_t al = (size_t)e->klen - VNET_IFNAMSIZ;
+
+			inet_ntop(al == 4 ? AF_INET : AF_INET6, e->key + VNET_IFNAMSIZ, a, sizeof(a));
+			snprintf(buf, len, "\"%.*s\" . %s/%u", VNET_IFNAMSIZ, name, a, fw_set_len(set));
+		}
 		return;
 	}
 	if (!any) {
@@ -169,10 +183,7 @@ static struct nftnl_set_elem *make_elem(const struct fw_elem *x, bool add)
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, x->key, x->klen);
 	if (!add)
 		return e;
-	if (x->chain[0]) {
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
-		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, x->chain);
-	} else if (x->dlen) {
+	if (x->dlen) {
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, x->data, x->dlen);
 	}
 	if (x->comment[0]) {
@@ -191,15 +202,15 @@ void fw_batch_elems(struct fw_batch *b, bool add, enum fw_set set, const struct 
 	for (size_t at = 0; at < n; at += FW_ELEMS_PER_MSG) {
 		size_t m = n - at < FW_ELEMS_PER_MSG ? n - at : FW_ELEMS_PER_MSG;
 		struct nftnl_set *s = nftnl_set_alloc();
+		char what[128], name[FW_SET_NAME_MAX];
 		struct nlmsghdr *nlh;
-		char what[128];
 
 		if (!s) {
 			b->error = -ENOMEM;
 			return;
 		}
 		nftnl_set_set_str(s, NFTNL_SET_TABLE, VNET_FW_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, fw_set_names[set]);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, fw_set_name(set, name));
 		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 		for (size_t i = 0; i < m; i++) {
 			struct nftnl_set_elem *e = make_elem(&v[at + i], add);
@@ -217,7 +228,7 @@ void fw_batch_elems(struct fw_batch *b, bool add, enum fw_set set, const struct 
 			snprintf(what, sizeof(what), "%zu elements", m);
 		nlh = fw_batch_msg(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, NFPROTO_INET,
 				   add ? NLM_F_CREATE : 0, 256 + m * 192, "%s %s %s %s",
-				   add ? "add" : "delete", what, add ? "to" : "from", fw_set_names[set]);
+				   add ? "add" : "delete", what, add ? "to" : "from", name);
 		if (nlh) {
 			nftnl_set_elems_nlmsg_build_payload(nlh, s);
 			fw_batch_commit(b, nlh);
@@ -232,7 +243,7 @@ static int forward_change(struct vnet_ctx *ctx, const struct vnet_fw_network *ne
 	struct fw_elems el = { 0 };
 	struct fw_batch b;
 	enum fw_set set;
-	char desc[160];
+	char desc[160], name[FW_SET_NAME_MAX];
 	int r;
 
 	vnet_ctx_clear_error(ctx);
@@ -274,7 +285,7 @@ static int forward_change(struct vnet_ctx *ctx, const struct vnet_fw_network *ne
 	} else if (r == -ENOENT) {
 		ctx->err.msg[0] = '\0';
 		r = vnet_ctx_fail(ctx, r, "cannot add forward %s of network '%s': table inet %s or map %s does not exist (apply the networks first)",
-				  desc, network->name, VNET_FW_TABLE, fw_set_names[set]);
+				  desc, network->name, VNET_FW_TABLE, fw_set_name(set, name));
 	} else if (r == -EBUSY || r == -EEXIST) {
 		ctx->err.msg[0] = '\0';
 		r = vnet_ctx_fail(ctx, -EEXIST, "cannot add forward %s of network '%s': its listen port is already forwarded elsewhere",

@@ -27,33 +27,48 @@ struct nftnl_rule;
 #define FW_CHAIN_OUTPUT "output"
 #define FW_CHAIN_POSTROUTING "postrouting"
 
-/* The skeleton's sets and maps, in the order they are created. */
+/*
+ * The sets and maps, in the order they are created. Every network is
+ * elements in these (keyed by its bridge), never rules or chains of its
+ * own: starting one adds elements, none of them a jump verdict, so the
+ * kernel has no reason to validate the whole table again. All are plain
+ * hashes, whose elements cost the same however many there are (interval
+ * sets cost more the more they hold: pipapo's removal tens of ms at a
+ * thousand). A subnet is matched as "bridge . address & mask" in the set
+ * for its prefix length, which exists while some network uses that length.
+ */
 enum fw_set {
-	FW_SET_FROM_IF,   /* iifname : jump net_X_from (forward) */
-	FW_SET_TO_IF,     /* oifname : jump net_X_to (forward) */
-	FW_SET_IN_IF,     /* iifname : jump net_X_in (input) */
-	FW_SET_POST_IF,   /* iifname : jump net_X_post (postrouting) */
 	FW_SET_BRIDGES,   /* every managed bridge */
 	FW_SET_NONROUTED, /* bridges of networks that are not routed */
+	FW_SET_FILTERED,  /* bridges vnet filters: nat, routed, isolated */
+	FW_SET_NATBR,     /* bridges of nat networks */
+	FW_SET_ROUTEDBR,  /* bridges of routed networks */
+	FW_SET_V6BR,      /* filtered bridges with an IPv6 subnet (DHCPv6) */
+	FW_SET_UPLINKED,  /* nat bridges restricted to one uplink */
+	FW_SET_SAME,      /* ifname . ifname: bridge . bridge (frames within one bridge) */
+	FW_SET_UPLINK,    /* ifname . ifname: bridge . its NAT uplink */
+	FW_SET_SNAT4,     /* ifname : ipv4_addr, nat networks with a fixed SNAT address */
 	FW_SET_FWD4,      /* l4proto . ip daddr . dport : ip addr . port */
 	FW_SET_FWD4ANY,   /* l4proto . dport : ip addr . port */
 	FW_SET_FWD6,
 	FW_SET_FWD6ANY,
-	FW_SET_COUNT,
+	FW_SET_FIXED,     /* the sets above always exist; those below per prefix length in use */
+	FW_SET_N4 = FW_SET_FIXED,        /* + len: n4_<len>, ifname . ipv4 network of nat networks */
+	FW_SET_R4 = FW_SET_N4 + 32,      /* + len: r4_<len>, ... of routed networks */
+	FW_SET_A6 = FW_SET_R4 + 32,      /* + len: a6_<len>, ifname . ipv6 network of nat and routed */
+	FW_SET_COUNT = FW_SET_A6 + 128,
 };
 
-extern const char *const fw_set_names[FW_SET_COUNT];
+#define FW_SET_NAME_MAX 16
+/* The set's name ("bridges", "n4_24"), written to @buf, which is returned. */
+const char *fw_set_name(enum fw_set s, char buf[FW_SET_NAME_MAX]);
+/* The set for a prefix length: 0 for the fixed sets. */
+unsigned int fw_set_len(enum fw_set s);
+/* Which sets the table needs for @spec (the fixed ones always). */
+void fw_sets_wanted(const struct vnet_fw_spec *spec, bool out[FW_SET_COUNT]);
 
-/* Per-network chains: net_<name>_<suffix>. */
-enum fw_nchain {
-	FW_NCHAIN_FROM,   /* forward, packets coming in from the bridge */
-	FW_NCHAIN_TO,     /* forward, packets leaving through the bridge */
-	FW_NCHAIN_IN,     /* input from the bridge (DHCP/DNS) */
-	FW_NCHAIN_POST,   /* postrouting of packets that came from the bridge */
-	FW_NCHAIN_COUNT,
-};
-
-extern const char *const fw_nchain_suffix[FW_NCHAIN_COUNT];
+/* The chain with the flowtable rules. */
+#define FW_CHAIN_FLOW "fwd_flow"
 
 /* Longest network name: chain names stay short enough to read. */
 #define FW_NAME_MAX 64
@@ -100,14 +115,13 @@ void fw_batch_del_chain(struct fw_batch *b, const char *chain);
 
 /* ---- map/set elements (firewall-forward.c) ---- */
 
-#define FW_KEY_MAX 24
+#define FW_KEY_MAX 32
 #define FW_DATA_MAX 20
 
 struct fw_elem {
 	uint8_t key[FW_KEY_MAX];
 	uint8_t data[FW_DATA_MAX];
 	uint8_t klen, dlen;
-	char chain[FW_CHAIN_NAME_MAX]; /* verdict maps: jump target */
 	char comment[FW_NAME_MAX + 1]; /* forwards: the network's name */
 };
 
@@ -119,7 +133,7 @@ struct fw_elems {
 int fw_elems_push(struct fw_elems *e, const struct fw_elem *x);
 void fw_elems_release(struct fw_elems *e);
 void fw_elems_sort(struct fw_elems *e);
-/* Keys equal and values equal (chain or data). */
+/* Keys equal and values equal. */
 bool fw_elem_same(const struct fw_elem *a, const struct fw_elem *b);
 int fw_elem_keycmp(const struct fw_elem *a, const struct fw_elem *b);
 
@@ -136,27 +150,51 @@ void fw_batch_elems(struct fw_batch *b, bool add, enum fw_set set, const struct 
 
 /* ---- rules (firewall-rules.c) ---- */
 
-/* Create the table, the sets and maps and the base chains with their rules. */
-void fw_build_skeleton(struct fw_batch *b, bool create_table);
-/* The number of rules of each base chain, and the layout tag on its first rule. */
+/*
+ * Create the table, the fixed sets and maps, and every chain with the
+ * rules that do not depend on the spec (the prefix chains and fwd_flow stay
+ * empty: see fw_build_prefixes and fw_build_flow).
+ */
+void fw_build_skeleton(struct fw_batch *b);
+/* The chains of the skeleton, prefix chains and fwd_flow included: their number and names. */
+size_t fw_skeleton_chain_count(void);
+const char *fw_skeleton_chain(size_t i);
+/* Rules of skeleton chain @chain (0 for the variable ones); the layout tag on the first. */
 unsigned int fw_skeleton_rule_count(const char *chain);
+bool fw_skeleton_base(const char *chain);
+/* Is @chain one whose rules depend on the prefix lengths in use? */
+bool fw_prefix_chain(const char *chain);
 const char *fw_skeleton_tag(void);
 
-/* net_<name>_<suffix> */
-void fw_chain_name(char *buf, const char *network, enum fw_nchain c);
-
-/* The fingerprint of everything a network's chains are built from. */
-void fw_network_tag(const struct vnet_fw_network *n, char *buf, size_t len);
 /*
- * Chains + rules (+ flowtable) of one network. @fresh: none of its chains
- * exist (nothing to flush); @drop_flowtable: delete its old flowtable first.
+ * The per-length sets and the rules of the prefix chains for the prefix
+ * lengths @spec's subnets use. @fresh: the chains are empty and no
+ * per-length set exists. Otherwise the chains are flushed, missing sets
+ * created and the rules made again; sets no longer used are deleted by
+ * fw_build_prefix_sets_delete (after their elements are no longer needed).
+ * Done only when the set of lengths in use changes, which is rare.
  */
-void fw_build_network(struct fw_batch *b, const struct vnet_fw_network *n, bool fresh,
-		      bool drop_flowtable);
-/* Delete flowtable ft_<name> (no rule may use it by then). */
+void fw_build_prefixes(struct fw_batch *b, const struct vnet_fw_spec *spec, bool fresh,
+		       const bool have[FW_SET_COUNT]);
+void fw_build_prefix_sets_delete(struct fw_batch *b, const bool want[FW_SET_COUNT],
+				 const bool have[FW_SET_COUNT]);
+/* The rules the prefix chains get, and the fingerprint on src_ok's first rule. */
+unsigned int fw_prefix_rule_count(const struct vnet_fw_spec *spec, const char *chain);
+void fw_prefix_tag(const struct vnet_fw_spec *spec, char *buf, size_t len);
+
+/*
+ * The flowtables (ft_<network>) of the networks that ask for one, and the
+ * rules in fwd_flow that send their flows there. @fresh: fwd_flow is empty
+ * and no flowtable of ours exists. Otherwise every flowtable in @have is
+ * deleted and made again after the chain is flushed.
+ */
+void fw_build_flow(struct fw_batch *b, const struct vnet_fw_spec *spec, bool fresh,
+		   char *const *have, size_t n_have);
+unsigned int fw_flow_rule_count(const struct vnet_fw_spec *spec);
+/* The fingerprint on fwd_flow's first rule ("" when it has none). */
+void fw_flow_tag(const struct vnet_fw_spec *spec, char *buf, size_t len);
+/* Delete flowtable @name (no rule may use it by then). */
 void fw_build_flowtable_delete(struct fw_batch *b, const char *name);
-/* How many rules each chain of @n gets. */
-void fw_network_rule_counts(const struct vnet_fw_network *n, unsigned int counts[FW_NCHAIN_COUNT]);
 /* Desired elements of every set/map for @spec. */
 int fw_desired_elems(const struct vnet_fw_spec *spec, struct fw_elems out[FW_SET_COUNT]);
 
@@ -203,13 +241,12 @@ bool fw_state_has_flowtable(const struct fw_state *st, const char *name);
 int fw_gen_get(struct vnet_ctx *ctx, uint32_t *genid);
 /*
  * The state @spec's apply leaves: what fw_state_read would find, without
- * the rule signatures. Rule counts of networks whose fingerprint @prev (a
- * derived state, may be NULL) already has are taken from there, not built.
+ * the rule signatures.
  */
-int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *prev, struct fw_state *st);
+int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st);
 /* The same with @spec's desired elements already made (sorted); they are moved into @st. */
-int fw_state_from_spec_elems(const struct vnet_fw_spec *spec, struct fw_state *prev,
-			     struct fw_elems elems[FW_SET_COUNT], struct fw_state *st);
+int fw_state_from_spec_elems(const struct vnet_fw_spec *spec, struct fw_elems elems[FW_SET_COUNT],
+			     struct fw_state *st);
 /* The cached state when the generation is still @genid, else NULL. */
 struct fw_state *fw_cache_state(struct vnet_ctx *ctx, uint32_t genid);
 /* Remember that generation @genid holds exactly what @spec describes (@elems: its desired elements, moved; may be NULL). */
@@ -253,6 +290,8 @@ void fw_sig_index_release(struct fw_sig_index *idx);
  */
 int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
 	    unsigned int *changes, char *why, size_t whylen);
+/* Delete table inet vnet (with everything in it). */
+void fw_build_table_delete(struct fw_batch *b);
 
 
 #endif

@@ -165,9 +165,10 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
 	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
 	    !strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), VNET_FW_TABLE)) {
 		const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+		char buf[FW_SET_NAME_MAX];
 
 		for (int i = 0; i < FW_SET_COUNT; i++) {
-			if (!strcmp(name, fw_set_names[i]))
+			if (!strcmp(name, fw_set_name((enum fw_set)i, buf)))
 				st->sets[i] = true;
 		}
 	}
@@ -193,8 +194,6 @@ static int elem_one(struct nftnl_set_elem *e, void *data)
 		return 0;
 	memcpy(x.key, p, len);
 	x.klen = (uint8_t)len;
-	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN))
-		snprintf(x.chain, sizeof(x.chain), "%s", nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN));
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA)) {
 		p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
 		if (p && len <= FW_DATA_MAX) {
@@ -305,10 +304,11 @@ int fw_state_read(struct vnet_ctx *ctx, struct fw_state *st)
 		r = dump(ctx, nl, NFT_MSG_GETSET, NULL, set_cb, st);
 	for (int i = 0; i < FW_SET_COUNT && r >= 0; i++) {
 		struct elem_dump d = { .out = &st->elems[i] };
+		char name[FW_SET_NAME_MAX];
 
 		if (!st->sets[i])
 			continue;
-		r = dump(ctx, nl, NFT_MSG_GETSETELEM, fw_set_names[i], elem_cb, &d);
+		r = dump(ctx, nl, NFT_MSG_GETSETELEM, fw_set_name((enum fw_set)i, name), elem_cb, &d);
 		fw_elems_sort(&st->elems[i]);
 	}
 	if (r >= 0) {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Apply: read table inet vnet back, work out the smallest change that makes
- * it match the spec (only the chains of networks whose fingerprint or rule
- * counts differ are rebuilt; map elements are added and removed one by one)
- * and send that as one batch. A network that did not change is not touched.
+ * Apply: read table inet vnet back (or take it from the cache), work out the
+ * smallest change that makes it match the spec and send that as one batch.
+ * The chains are fixed (the skeleton): a network is elements of its sets,
+ * added and removed one by one, so a network that did not change is not
+ * touched and one that starts adds elements only.
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -41,172 +42,136 @@ static int same_rules(const struct fw_sig_index *built, const struct fw_chain_st
 	return n == c->rules && (n == 0 || !memcmp(want->sigs, c->sigs, n * sizeof(*want->sigs)));
 }
 
+/* Everything but fwd_flow's rules and the elements: the table, sets, chains and their rules. */
 static bool skeleton_ok(struct fw_state *st, const struct fw_sig_index *built, char *why,
 			size_t whylen)
 {
-	static const char *const base[] = {
-		FW_CHAIN_FORWARD, FW_CHAIN_INPUT, FW_CHAIN_PREROUTING, FW_CHAIN_OUTPUT,
-		FW_CHAIN_POSTROUTING,
-	};
+	char sname[FW_SET_NAME_MAX];
 	bool ok = true;
 
 	if (!st->table) {
 		note(why, whylen, "table inet %s does not exist", VNET_FW_TABLE);
 		return false;
 	}
-	for (int i = 0; i < FW_SET_COUNT; i++) {
+	for (int i = 0; i < FW_SET_FIXED; i++) {
 		if (!st->sets[i]) {
-			note(why, whylen, "map/set %s is missing", fw_set_names[i]);
+			note(why, whylen, "map/set %s is missing", fw_set_name((enum fw_set)i, sname));
 			ok = false;
 		}
 	}
-	for (size_t i = 0; i < VNET_ARRAY_SIZE(base); i++) {
-		struct fw_chain_state *c = fw_state_chain(st, base[i]);
-		unsigned int want = fw_skeleton_rule_count(base[i]);
+	for (size_t i = 0; i < fw_skeleton_chain_count(); i++) {
+		const char *name = fw_skeleton_chain(i);
+		struct fw_chain_state *c = fw_state_chain(st, name);
+		unsigned int want = fw_skeleton_rule_count(name);
+		bool tag_ok;
 
-		if (!c || !c->base) {
-			note(why, whylen, "base chain %s is missing", base[i]);
+		if (!c || c->base != fw_skeleton_base(name)) {
+			note(why, whylen, "chain %s is missing", name);
 			ok = false;
-		} else if (c->rules != want || strcmp(c->tag, fw_skeleton_tag())) {
-			note(why, whylen, "base chain %s has %u rules (expected %u)%s", base[i],
-			     c->rules, want, strcmp(c->tag, fw_skeleton_tag()) ? " of another layout" : "");
+			continue;
+		}
+		if (!strcmp(name, FW_CHAIN_FLOW) || fw_prefix_chain(name))
+			continue;
+		tag_ok = !strcmp(c->tag, fw_skeleton_tag());
+		if (c->rules != want || !tag_ok) {
+			note(why, whylen, "chain %s has %u rules (expected %u)%s", name, c->rules, want,
+			     tag_ok ? "" : " of another layout");
 			ok = false;
 		} else if (st->sigs && built && same_rules(built, c) == 0) {
-			note(why, whylen, "base chain %s has rules that were changed", base[i]);
+			note(why, whylen, "chain %s has rules that were changed", name);
 			ok = false;
 		}
 	}
 	return ok;
 }
 
-static bool is_base(const char *name)
+static bool is_skeleton(const char *name)
 {
-	return fw_skeleton_rule_count(name) > 0;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The names of the networks that have chains, sorted (the strings are @spec's). */
-static const char **chain_owners(const struct vnet_fw_spec *spec, size_t *n)
-{
-	const char **v = calloc(spec->n_networks ? spec->n_networks : 1, sizeof(*v));
-
-	*n = 0;
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < spec->n_networks; i++)
-		if (spec->networks[i].mode != VNET_FW_OPEN)
-			v[(*n)++] = spec->networks[i].name;
-	qsort(v, *n, sizeof(*v), name_cmp);
-	return v;
-}
-
-/* Is @chain one of the chains a network in @owners wants? */
-static bool wanted_chain(const char *const *owners, size_t n, const char *chain)
-{
-	char net[FW_CHAIN_NAME_MAX], name[FW_CHAIN_NAME_MAX];
-	const char *key = net;
-
-	/* net_<name>_<suffix>: try the name before the last '_' */
-	const char *us = strrchr(chain, '_');
-
-	if (strncmp(chain, "net_", 4) || !us || us < chain + 4 ||
-	    (size_t)(us - chain - 4) >= sizeof(net))
-		return false;
-	snprintf(net, sizeof(net), "%.*s", (int)(us - chain - 4), chain + 4);
-	if (!bsearch(&key, owners, n, sizeof(*owners), name_cmp))
-		return false;
-	for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
-		fw_chain_name(name, net, (enum fw_nchain)c);
-		if (!strcmp(name, chain))
+	for (size_t i = 0; i < fw_skeleton_chain_count(); i++)
+		if (!strcmp(name, fw_skeleton_chain(i)))
 			return true;
-	}
 	return false;
 }
 
-/*
- * Is flowtable @ft left to its network's rebuild? A managed network's own
- * flowtable is kept or dropped there (after its rules), never twice.
- */
-static bool network_flowtable(const struct vnet_fw_spec *spec, const char *ft)
+/* Do the prefix chains and the per-length sets match the prefix lengths @spec uses? */
+static bool prefixes_ok(const struct vnet_fw_spec *spec, struct fw_state *st,
+			const bool want[FW_SET_COUNT], const struct fw_sig_index *built,
+			char *why, size_t whylen)
 {
-	for (size_t i = 0; i < spec->n_networks; i++) {
-		if (spec->networks[i].mode != VNET_FW_OPEN && !strncmp(ft, "ft_", 3) &&
-		    !strcmp(ft + 3, spec->networks[i].name))
-			return true;
-	}
-	return false;
-}
+	char tag[64], name[FW_SET_NAME_MAX];
+	bool ok = true;
 
-/* 1: rebuild, 0: matches. @fresh is set when none of its chains exist. */
-static int network_differs(struct fw_state *st, const struct vnet_fw_network *n,
-			   const struct fw_sig_index *built, bool *fresh, char *why, size_t whylen)
-{
-	unsigned int counts[FW_NCHAIN_COUNT];
-	char tag[64], name[FW_CHAIN_NAME_MAX], ft[FW_CHAIN_NAME_MAX + 4];
-	int missing = 0, differs = 0;
+	fw_prefix_tag(spec, tag, sizeof(tag));
+	for (size_t i = 0; i < fw_skeleton_chain_count(); i++) {
+		const char *chain = fw_skeleton_chain(i);
+		struct fw_chain_state *c;
+		unsigned int n;
 
-	fw_network_tag(n, tag, sizeof(tag));
-	if (st->derived) {
-		/*
-		 * A state made from a spec holds all four chains of a network or
-		 * none, with the counts its fingerprint gives: comparing the
-		 * fingerprint is enough, and building the rules to count them is not needed.
-		 */
-		struct fw_chain_state *cs;
-
-		fw_chain_name(name, n->name, FW_NCHAIN_FROM);
-		cs = fw_state_chain(st, name);
-		*fresh = !cs;
-		if (cs && !strcmp(cs->tag, tag))
-			return 0;
-		note(why, whylen, "network '%s': %s", n->name,
-		     cs ? "was built from other settings" : "its chains are missing");
-		return 1;
-	}
-	fw_network_rule_counts(n, counts);
-	for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
-		struct fw_chain_state *cs;
-
-		fw_chain_name(name, n->name, (enum fw_nchain)c);
-		cs = fw_state_chain(st, name);
-		if (!cs) {
-			missing++;
+		if (!fw_prefix_chain(chain))
 			continue;
+		c = fw_state_chain(st, chain);
+		n = fw_prefix_rule_count(spec, chain);
+		if (!c) {
+			ok = false;
+		} else if (c->rules != n) {
+			note(why, whylen, "chain %s has %u rules (expected %u)", chain, c->rules, n);
+			ok = false;
+		} else if (!strcmp(chain, "src_ok") && n && strcmp(c->tag, tag)) {
+			note(why, whylen, "chain %s was built for other prefix lengths", chain);
+			ok = false;
+		} else if (st->sigs && built && same_rules(built, c) == 0) {
+			note(why, whylen, "chain %s has rules that were changed", chain);
+			ok = false;
 		}
-		if (cs->rules != counts[c]) {
-			note(why, whylen, "network '%s': chain %s has %u rules, expected %u",
-			     n->name, name, cs->rules, counts[c]);
-			differs = 1;
-		} else if (c == FW_NCHAIN_FROM && strcmp(cs->tag, tag)) {
-			note(why, whylen, "network '%s': chain %s was built from other settings",
-			     n->name, name);
-			differs = 1;
-		} else if (st->sigs && built && same_rules(built, cs) == 0) {
-			note(why, whylen, "network '%s': chain %s has rules that were changed",
-			     n->name, name);
-			differs = 1;
+	}
+	for (int i = FW_SET_FIXED; i < FW_SET_COUNT; i++) {
+		if (want[i] && !st->sets[i]) {
+			note(why, whylen, "set %s is missing", fw_set_name((enum fw_set)i, name));
+			ok = false;
 		}
 	}
-	*fresh = missing == FW_NCHAIN_COUNT;
-	if (*fresh) {
-		note(why, whylen, "network '%s': its chains are missing", n->name);
-		return 1;
+	return ok;
+}
+
+/* Do fwd_flow and the flowtables match the flowtable networks of @spec? */
+static bool flow_ok(const struct vnet_fw_spec *spec, struct fw_state *st,
+		    const struct fw_sig_index *built, char *why, size_t whylen)
+{
+	struct fw_chain_state *c = fw_state_chain(st, FW_CHAIN_FLOW);
+	unsigned int want = fw_flow_rule_count(spec), n_ft = 0;
+	char tag[64], ft[FW_CHAIN_NAME_MAX + 4];
+	bool ok = true;
+
+	fw_flow_tag(spec, tag, sizeof(tag));
+	if (!c) {
+		note(why, whylen, "chain %s is missing", FW_CHAIN_FLOW);
+		return false;
 	}
-	if (missing) {
-		note(why, whylen, "network '%s': %d of its chains are missing", n->name, missing);
-		differs = 1;
+	if (c->rules != want || (want && strcmp(c->tag, tag))) {
+		note(why, whylen, "chain %s has %u rules (expected %u)%s", FW_CHAIN_FLOW, c->rules,
+		     want, c->rules == want ? " for other flowtables" : "");
+		ok = false;
+	} else if (st->sigs && built && same_rules(built, c) == 0) {
+		note(why, whylen, "chain %s has rules that were changed", FW_CHAIN_FLOW);
+		ok = false;
 	}
-	snprintf(ft, sizeof(ft), "ft_%s", n->name);
-	if (n->flowtable != fw_state_has_flowtable(st, ft)) {
-		note(why, whylen, "network '%s': flowtable %s is %s", n->name, ft,
-		     n->flowtable ? "missing" : "unexpected");
-		differs = 1;
+	for (size_t i = 0; i < spec->n_networks; i++) {
+		const struct vnet_fw_network *n = &spec->networks[i];
+
+		if (!n->flowtable || n->mode == VNET_FW_OPEN)
+			continue;
+		n_ft++;
+		snprintf(ft, sizeof(ft), "ft_%s", n->name);
+		if (!fw_state_has_flowtable(st, ft)) {
+			note(why, whylen, "network '%s': flowtable %s is missing", n->name, ft);
+			ok = false;
+		}
 	}
-	return differs;
+	if (st->n_flowtables != n_ft) {
+		note(why, whylen, "%zu flowtables exist, %u are wanted", st->n_flowtables, n_ft);
+		ok = false;
+	}
+	return ok;
 }
 
 static void diff_elems(struct fw_batch *b, enum fw_set set, const struct fw_elems *want,
@@ -215,7 +180,7 @@ static void diff_elems(struct fw_batch *b, enum fw_set set, const struct fw_elem
 {
 	struct fw_elems out = { 0 };
 	size_t i = 0, j = 0, missing = 0, extra = 0;
-	char first[160] = "";
+	char first[160] = "", name[FW_SET_NAME_MAX];
 
 	/* Both sorted by key: a merge finds what to delete (add=false) or add (add=true). */
 	while (i < want->n || j < have->n) {
@@ -250,18 +215,32 @@ static void diff_elems(struct fw_batch *b, enum fw_set set, const struct fw_elem
 	}
 	if (!add && (missing || extra))
 		note(why, whylen, "%s: %zu elements missing or different, %zu unexpected (e.g. %s)",
-		     fw_set_names[set], missing, extra, first);
+		     fw_set_name(set, name), missing, extra, first);
 	fw_elems_release(&out);
+}
+
+/* Does @spec use any prefix length (so the prefix chains have rules)? */
+static bool fw_prefix_tag_any(const struct vnet_fw_spec *spec)
+{
+	char tag[64];
+
+	fw_prefix_tag(spec, tag, sizeof(tag));
+	return tag[0] != '\0';
 }
 
 /* fw_plan with the desired elements already made (sorted; left to the caller). */
 static int plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
 		unsigned int *changes, char *why, size_t whylen, struct fw_elems want[FW_SET_COUNT])
 {
+	static const struct fw_elems none[FW_SET_COUNT];
+	static const bool no_sets[FW_SET_COUNT];
+	const struct fw_elems *have = st->elems;
+	const bool *have_sets = st->sets;
 	struct fw_sig_index sigs = { NULL, 0 };
-	const char **owners = NULL;
-	size_t n_owners = 0;
+	bool want_sets[FW_SET_COUNT];
 	struct fw_batch ref;
+	char sname[FW_SET_NAME_MAX];
+	bool fresh = false;
 	int r;
 
 	memset(&ref, 0, sizeof(ref));
@@ -273,62 +252,69 @@ static int plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_
 	/* What the kernel should hold, built once to compare rule by rule. */
 	if (st->sigs) {
 		fw_batch_init(&ref);
-		fw_build_skeleton(&ref, true);
-		for (size_t i = 0; i < spec->n_networks; i++)
-			fw_build_network(&ref, &spec->networks[i], true, false);
+		fw_build_skeleton(&ref);
+		fw_build_prefixes(&ref, spec, true, NULL);
+		fw_build_flow(&ref, spec, true, NULL, 0);
 		r = fw_batch_end(&ref);
 		if (r >= 0)
 			r = fw_batch_sig_index(&ref, &sigs);
 		if (r < 0)
 			goto out;
 	}
-	owners = chain_owners(spec, &n_owners);
-	if (!owners) {
-		r = -ENOMEM;
-		goto out;
-	}
 	if (!skeleton_ok(st, st->sigs ? &sigs : NULL, why, whylen)) {
-		fw_build_skeleton(b, !st->table);
+		/*
+		 * Another layout, or a chain or set someone changed: make the
+		 * whole table again, in the same batch, so nothing is ever half
+		 * there. Rare (an upgrade, a repair), so simple beats small.
+		 */
+		if (st->table)
+			fw_build_table_delete(b);
+		fw_build_skeleton(b);
+		(*changes)++;
+		fresh = true;
+		have = none;
+		have_sets = no_sets;
+	}
+	fw_sets_wanted(spec, want_sets);
+	if (fresh ? fw_prefix_tag_any(spec) :
+		    !prefixes_ok(spec, st, want_sets, st->sigs ? &sigs : NULL, why, whylen)) {
+		/* rare: the first subnet of a prefix length, or the last one gone */
+		fw_build_prefixes(b, spec, fresh, have_sets);
 		(*changes)++;
 	}
-	for (size_t i = 0; i < spec->n_networks; i++) {
-		const struct vnet_fw_network *n = &spec->networks[i];
-		char ft[FW_CHAIN_NAME_MAX + 4];
-		bool fresh;
-
-		if (n->mode == VNET_FW_OPEN)
-			continue;
-		if (!network_differs(st, n, st->sigs ? &sigs : NULL, &fresh, why, whylen))
-			continue;
+	if (fresh ? fw_flow_rule_count(spec) > 0 : !flow_ok(spec, st, st->sigs ? &sigs : NULL, why, whylen)) {
+		/* rare: a network with a flowtable came, went or changed */
+		fw_build_flow(b, spec, fresh, st->flowtables, fresh ? 0 : st->n_flowtables);
 		(*changes)++;
-		snprintf(ft, sizeof(ft), "ft_%s", n->name);
-		fw_build_network(b, n, fresh, fw_state_has_flowtable(st, ft));
 	}
+	/* sets that go (no longer wanted) go as a whole, below, not element by element */
 	for (int s = 0; s < FW_SET_COUNT; s++)
-		diff_elems(b, (enum fw_set)s, &want[s], &st->elems[s], false, changes, why, whylen);
+		if (want_sets[s] && have_sets[s])
+			diff_elems(b, (enum fw_set)s, &want[s], &have[s], false, changes, why, whylen);
 	for (int s = 0; s < FW_SET_COUNT; s++)
-		diff_elems(b, (enum fw_set)s, &want[s], &st->elems[s], true, changes, NULL, 0);
-	/* Chains of networks that are gone (their map elements were deleted above). */
-	for (size_t i = 0; i < st->n_chains; i++) {
+		if (want_sets[s])
+			diff_elems(b, (enum fw_set)s, &want[s], have_sets[s] ? &have[s] : &none[s], true,
+				   changes, NULL, 0);
+	for (int s = FW_SET_FIXED; s < FW_SET_COUNT; s++) {
+		if (have_sets[s] && !want_sets[s]) {
+			fw_build_prefix_sets_delete(b, want_sets, have_sets);
+			note(why, whylen, "set %s is not wanted", fw_set_name((enum fw_set)s, sname));
+			(*changes)++;
+			break;
+		}
+	}
+	/* Chains that are not vnet's (e.g. of an older layout, or added by hand). */
+	for (size_t i = 0; i < st->n_chains && !fresh; i++) {
 		const char *name = st->chains[i].name;
 
-		if (is_base(name) || wanted_chain(owners, n_owners, name))
+		if (is_skeleton(name))
 			continue;
 		note(why, whylen, "chain %s is not wanted", name);
 		fw_batch_del_chain(b, name);
 		(*changes)++;
 	}
-	for (size_t i = 0; i < st->n_flowtables; i++) {
-		if (network_flowtable(spec, st->flowtables[i]))
-			continue;
-		note(why, whylen, "flowtable %s is not wanted", st->flowtables[i]);
-		if (!strncmp(st->flowtables[i], "ft_", 3))
-			fw_build_flowtable_delete(b, st->flowtables[i] + 3);
-		(*changes)++;
-	}
 	r = b->error;
 out:
-	free(owners);
 	fw_sig_index_release(&sigs);
 	fw_batch_release(&ref);
 	return r;
@@ -438,27 +424,34 @@ out:
 	return r;
 }
 
+void fw_build_table_delete(struct fw_batch *b)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!t) {
+		b->error = -ENOMEM;
+		return;
+	}
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, VNET_FW_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nlh = fw_batch_msg(b, NFT_MSG_DELTABLE, NFPROTO_INET, 0, 256, "delete table inet %s",
+			   VNET_FW_TABLE);
+	if (nlh) {
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		fw_batch_commit(b, nlh);
+	}
+	nftnl_table_free(t);
+}
+
 VNET_EXPORT int vnet_fw_delete(struct vnet_ctx *ctx)
 {
-	struct nftnl_table *t;
-	struct nlmsghdr *nlh;
 	struct fw_batch b;
 	int r;
 
 	vnet_ctx_clear_error(ctx);
-	t = nftnl_table_alloc();
-	if (!t)
-		return vnet_ctx_fail(ctx, -ENOMEM, "out of memory");
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, VNET_FW_TABLE);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
 	fw_batch_init(&b);
-	nlh = fw_batch_msg(&b, NFT_MSG_DELTABLE, NFPROTO_INET, 0, 256, "delete table inet %s",
-			   VNET_FW_TABLE);
-	if (nlh) {
-		nftnl_table_nlmsg_build_payload(nlh, t);
-		fw_batch_commit(&b, nlh);
-	}
-	nftnl_table_free(t);
+	fw_build_table_delete(&b);
 	r = fw_batch_send(ctx, &b);
 	fw_batch_release(&b);
 	if (r == -ENOENT) {

@@ -136,6 +136,8 @@ static void test_listed(void)
 	bool matches = false;
 
 	CU_ASSERT_EQUAL(tl_run("nft list table inet vnet >/dev/null"), 0);
+	/* What nft lists, nft reads back (nft -c: parsed and checked by the kernel, not applied). */
+	CU_ASSERT_EQUAL(tl_run("nft list table inet vnet | nft -c -f -"), 0);
 	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &spec, &matches), 0);
 	CU_ASSERT_TRUE(matches);
 	/* Applying again changes nothing and is not an error. */
@@ -257,11 +259,11 @@ static void test_same_bridge(void)
 	CU_ASSERT_STRING_EQUAL(seen, "192.168.100.12");
 }
 
-/* The handles of a chain's rules: the same handles mean the rules were not rebuilt. */
-static char *chain_handles(const char *chain)
+/* The handles of the rules of @chains: the same handles mean the rules were not rebuilt. */
+static char *chain_handles(const char *chains)
 {
-	return tl_capture(NULL, "nft -j list chain inet vnet %s | jq -c '[.nftables[].rule.handle | select(. != null)]'",
-			  chain);
+	return tl_capture(NULL, "for c in %s; do nft -j list chain inet vnet $c | "
+			  "jq -c '[.nftables[].rule.handle | select(. != null)]'; done", chains);
 }
 
 /* Run @cmd with sh in a child; returns its pid. */
@@ -297,12 +299,13 @@ static void test_change_one_network(void)
 	CU_ASSERT_TRUE(got && atoi(got) > 0 && atoi(got) < 30);
 	free(got);
 
-	before_a = chain_handles("net_a_from");
-	/* b stops being managed (open: no rules), d changes mode: a stays as it is. */
+	CU_ASSERT_EQUAL(tl_run("nft list table inet vnet | grep -q '\"%s\" \\. [0-9]'", nets[3].bridge), 0);
+	before_a = chain_handles("forward fwd_from fwd_to src_ok dst_ok post_from nat_src");
+	/* b stops being managed (open: no rules), d changes mode: only elements change, no rule. */
 	nets[1].mode = VNET_FW_OPEN;
 	nets[3].mode = VNET_FW_ISOLATED;
 	CU_ASSERT_EQUAL(vnet_fw_apply(ctx, &spec), 0);
-	after_a = chain_handles("net_a_from");
+	after_a = chain_handles("forward fwd_from fwd_to src_ok dst_ok post_from nat_src");
 	CU_ASSERT_PTR_NOT_NULL(before_a);
 	CU_ASSERT_PTR_NOT_NULL(after_a);
 	if (before_a && after_a) {
@@ -311,7 +314,10 @@ static void test_change_one_network(void)
 	}
 	free(before_a);
 	free(after_a);
-	CU_ASSERT_NOT_EQUAL(tl_run("nft list chain inet vnet net_b_from >/dev/null 2>&1"), 0);
+	/* b is no longer filtered; d is isolated: its subnet is no source any more. */
+	CU_ASSERT_NOT_EQUAL(tl_run("nft list set inet vnet filtered | grep -q '\"%s\"'", nets[1].bridge), 0);
+	CU_ASSERT_EQUAL(tl_run("nft list set inet vnet bridges | grep -q '\"%s\"'", nets[1].bridge), 0);
+	CU_ASSERT_NOT_EQUAL(tl_run("nft list table inet vnet | grep -q '\"%s\" \\. [0-9]'", nets[3].bridge), 0);
 
 	CU_ASSERT_EQUAL(waitpid(cli, &st, 0), cli);
 	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -344,21 +350,32 @@ static void test_drift_and_monitor(void)
 	CU_ASSERT_EQUAL(vnet_fw_monitor_read(mon, &touched), 0);
 	CU_ASSERT_FALSE(touched);
 
-	/* Someone else flushes a chain and removes a forward. */
-	CU_ASSERT_EQUAL(tl_run("nft flush chain inet vnet net_a_to && nft delete element inet vnet fwd4any '{ tcp . 8080 }'"), 0);
+	/* Someone else removes a forward and an element of a network. */
+	CU_ASSERT_EQUAL(tl_run("nft delete element inet vnet fwd4any '{ tcp . 8080 }' && "
+			       "nft delete element inet vnet filtered '{ \"%s\" }'", nets[0].bridge), 0);
 	CU_ASSERT_EQUAL(vnet_fw_monitor_read(mon, &touched), 0);
 	CU_ASSERT_TRUE(touched);
 	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &spec, &matches), 0);
 	CU_ASSERT_FALSE(matches);
-	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "net_a_to"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "fwd4any"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "filtered"));
+	/* Elements only: put back one by one, the rules untouched. */
+	CU_ASSERT_EQUAL(vnet_fw_apply(ctx, &spec), 0);
+	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &spec, &matches), 0);
+	CU_ASSERT_TRUE(matches);
 
-	/* A rule replaced in place (same count) is drift too. */
-	CU_ASSERT_EQUAL(tl_run("h=$(nft -a -j list chain inet vnet net_a_in | jq '[.nftables[].rule.handle | select(. != null)][0]') && "
-			       "nft replace rule inet vnet net_a_in handle $h udp dport 68 accept"), 0);
+	/* Someone flushes a chain. */
+	CU_ASSERT_EQUAL(tl_run("nft flush chain inet vnet fwd_to"), 0);
 	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &spec, &matches), 0);
 	CU_ASSERT_FALSE(matches);
-	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "net_a_in has rules that were changed"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "fwd_to"));
+
+	/* A rule replaced in place (same count, not the first with its tag) is drift too. */
+	CU_ASSERT_EQUAL(tl_run("h=$(nft -a -j list chain inet vnet in_br | jq '[.nftables[].rule.handle | select(. != null)][1]') && "
+			       "nft replace rule inet vnet in_br handle $h udp dport 68 accept"), 0);
+	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &spec, &matches), 0);
+	CU_ASSERT_FALSE(matches);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "in_br has rules that were changed"));
 	CU_ASSERT_EQUAL(vnet_fw_monitor_read(mon, &touched), 0);
 	CU_ASSERT_TRUE(touched);
 

@@ -219,7 +219,7 @@ static void test_batch_frame(void)
 {
 	const struct nlmsghdr *nlh, *last = NULL;
 	struct fw_batch b;
-	unsigned int n = 0;
+	unsigned int n = 0, n4_24 = 0, r4_20 = 0, a6_64 = 0, other = 0;
 
 	make_spec();
 	build_fresh(&b);
@@ -242,16 +242,17 @@ static void test_batch_frame(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(last);
 	CU_ASSERT_EQUAL(last->nlmsg_type, NFNL_MSG_BATCH_END);
 	CU_ASSERT_EQUAL(n, b.n);
-	/* The table comes first, then the sets, then the chains. */
+	/* The table comes first, then the fixed sets, then the chains. */
 	nlh = fw_batch_next(&b, fw_batch_first(&b));
 	CU_ASSERT_EQUAL(msg_type(nlh), NFT_MSG_NEWTABLE);
-	for (int i = 0; i < FW_SET_COUNT; i++) {
+	for (int i = 0; i < FW_SET_FIXED; i++) {
 		struct nftnl_set *s = nftnl_set_alloc();
+		char name[FW_SET_NAME_MAX];
 
 		nlh = fw_batch_next(&b, nlh);
 		CU_ASSERT_EQUAL(msg_type(nlh), NFT_MSG_NEWSET);
 		CU_ASSERT_EQUAL(nftnl_set_nlmsg_parse(nlh, s), 0);
-		CU_ASSERT_STRING_EQUAL(nftnl_set_get_str(s, NFTNL_SET_NAME), fw_set_names[i]);
+		CU_ASSERT_STRING_EQUAL(nftnl_set_get_str(s, NFTNL_SET_NAME), fw_set_name((enum fw_set)i, name));
 		if (i == FW_SET_FWD4) {
 			/* inet_proto . ipv4_addr . inet_service : ipv4_addr . inet_service */
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), NFT_SET_MAP);
@@ -260,12 +261,52 @@ static void test_batch_frame(void)
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE), 0x1cd);
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_DATA_LEN), 8);
 		}
-		if (i == FW_SET_FROM_IF) {
+		if (i == FW_SET_SNAT4) {
+			/* ifname : ipv4_addr */
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), NFT_SET_MAP);
 			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE), 41);
-			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE), NFT_DATA_VERDICT);
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE), 7);
+		}
+		if (i == FW_SET_SAME) {
+			/* ifname . ifname, a plain hash: no map, no interval, no verdicts anywhere */
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), 0);
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE), (41 << 6) | 41);
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 32);
 		}
 		nftnl_set_free(s);
 	}
+	/* The per-length sets: the lengths nat and routed subnets use (not isolated c's). */
+	for (nlh = fw_batch_first(&b); nlh; nlh = fw_batch_next(&b, nlh)) {
+		struct nftnl_set *s;
+		const char *name;
+
+		if (msg_type(nlh) != NFT_MSG_NEWSET)
+			continue;
+		s = nftnl_set_alloc();
+		CU_ASSERT_EQUAL(nftnl_set_nlmsg_parse(nlh, s), 0);
+		name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+		if (!strcmp(name, "n4_24")) {
+			n4_24++;
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE), (41 << 6) | 7);
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 20);
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_FLAGS), 0);
+		} else if (!strcmp(name, "r4_20")) {
+			r4_20++;
+		} else if (!strcmp(name, "a6_64")) {
+			a6_64++;
+			CU_ASSERT_EQUAL(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 32);
+		}
+		/* n4, r4 for /24 and /20, a6 for /64: nothing else */
+		other += strchr(name, '_') != NULL;
+		nftnl_set_free(s);
+	}
+	CU_ASSERT_EQUAL(n4_24, 1);
+	CU_ASSERT_EQUAL(r4_20, 1);
+	CU_ASSERT_EQUAL(a6_64, 1);
+	CU_ASSERT_EQUAL(other, 5);
+	/* Nothing in the batch is a map element with a verdict (jumps make the kernel validate it all). */
+	for (unsigned int i = 0; i < b.n; i++)
+		CU_ASSERT_PTR_NULL(strstr(b.what[i], "jump"));
 	fw_batch_release(&b);
 }
 
@@ -277,84 +318,93 @@ static void test_rules(void)
 	make_spec();
 	build_fresh(&b);
 
-	/* Base chains dispatch through the ifname maps. */
+	/* Base chains: one lookup, then the shared chain. */
 	chain_rules(&b, "forward", text, sizeof(text));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ meta load iifname => reg 1 ] [ lookup reg 1 set from_if dreg 0 ]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ meta load oifname => reg 1 ] [ lookup reg 1 set to_if dreg 0 ]"));
-	/* Forwards: fib daddr type local, then the concatenated lookup, then dnat. */
+	CU_ASSERT_STRING_EQUAL(text,
+		"[ meta load iifname => reg 1 ] [ lookup reg 1 set filtered ] [ immediate reg 0 jump -> fwd_from ]|"
+		"[ meta load oifname => reg 1 ] [ lookup reg 1 set filtered ] [ immediate reg 0 jump -> fwd_to ]|");
+	chain_rules(&b, "postrouting", text, sizeof(text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ meta load iifname => reg 1 ] [ lookup reg 1 set natbr ] [ immediate reg 0 jump -> post_from ]"));
+	/* Forwards: one route lookup (fib daddr type local), then the concatenated lookups and dnat. */
 	chain_rules(&b, "prerouting", text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "[ fib daddr type => reg 1 ] [ cmp eq reg 1 0x00000002 ] [ immediate reg 0 jump -> dnat_fwd ]|");
+	chain_rules(&b, "dnat_fwd", text, sizeof(text));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text,
-		"[ fib daddr type => reg 1 ] [ cmp eq reg 1 0x00000002 ] [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] "
+		"[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] "
 		"[ meta load l4proto => reg 1 ] [ payload load 4b @ network header + 16 => reg 9 ] "
 		"[ payload load 2b @ transport header + 2 => reg 10 ] [ lookup reg 1 set fwd4 dreg 1 ] "
 		"[ nat dnat ip addr_min reg 1 proto_min reg 9 ]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set fwd6any dreg 1 ] [ nat dnat ip6 addr_min reg 1 proto_min reg 2 ]"));
 	chain_rules(&b, "output", text, sizeof(text));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "set fwd4any dreg 1 ] [ nat dnat ip addr_min reg 1 proto_min reg 9 ]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ fib daddr type => reg 1 ] [ cmp eq reg 1 0x00000002 ] [ immediate reg 0 jump -> dnat_fwd ]"));
 
-	/* nat: same bridge, other networks, uplink, own addresses, reject. */
-	chain_rules(&b, "net_a_from", text, sizeof(text));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ meta load oifname => reg 1 ] [ cmp eq reg 1 0x61726276 0x00000000 0x00000000 0x00000000 ] [ immediate reg 0 accept ]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ cmp eq reg 1 0x00000006 ] [ flow_offload flowtable ft_a ]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set bridges ] [ reject type 2 code 3 ]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ cmp neq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ] [ reject type 2 code 3 ]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ payload load 3b @ network header + 12 => reg 1 ] [ cmp eq reg 1 0x0064a8c0 ] [ immediate reg 0 accept ]"));
+	/* Out of a bridge into a managed one: the same bridge, or only routed <-> routed. */
+	chain_rules(&b, "fwd_from_br", text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text,
+		"[ meta load iifname => reg 1 ] [ meta load oifname => reg 2 ] [ lookup reg 1 set same ] [ immediate reg 0 accept ]|"
+		"[ meta load iifname => reg 1 ] [ lookup reg 1 set natbr ] [ reject type 2 code 3 ]|"
+		"[ meta load iifname => reg 1 ] [ lookup reg 1 set routedbr ] [ meta load oifname => reg 1 ] [ lookup reg 1 set nonrouted ] [ reject type 2 code 3 ]|");
+	/* The uplink only, the flowtables, the own subnets, else reject. */
+	chain_rules(&b, "fwd_from", text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text,
+		"[ meta load oifname => reg 1 ] [ lookup reg 1 set bridges ] [ immediate reg 0 jump -> fwd_from_br ]|"
+		"[ meta load iifname => reg 1 ] [ lookup reg 1 set uplinked ] [ meta load iifname => reg 1 ] [ meta load oifname => reg 2 ] [ lookup reg 1 set uplink 0x1 ] [ reject type 2 code 3 ]|"
+		"[ immediate reg 0 jump -> fwd_flow ]|"
+		"[ immediate reg 0 jump -> src_ok ]|"
+		"[ reject type 2 code 3 ]|");
+	chain_rules(&b, "fwd_flow", text, sizeof(text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ meta load iifname => reg 1 ] [ cmp eq reg 1 0x61726276 0x00000000 0x00000000 0x00000000 ] [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] [ flow_offload flowtable ft_a ]"));
+	/* A subnet: bridge . address & mask, in the set of its prefix length (a /20 of routed b). */
+	chain_rules(&b, "src_ok", text, sizeof(text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] [ meta load iifname => reg 1 ] [ payload load 4b @ network header + 12 => reg 2 ] [ bitwise reg 2 = ( reg 2 & 0x00ffffff ) ^ 0x00000000 ] [ lookup reg 1 set n4_24 ] [ immediate reg 0 accept ]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ bitwise reg 2 = ( reg 2 & 0x00f0ffff ) ^ 0x00000000 ] [ lookup reg 1 set r4_20 ] [ immediate reg 0 accept ]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ payload load 16b @ network header + 8 => reg 2 ] [ bitwise reg 2 = ( reg 2 & 0xffffffff 0xffffffff 0x00000000 0x00000000 ) ^ 0x00000000 0x00000000 0x00000000 0x00000000 ] [ lookup reg 1 set a6_64 ] [ immediate reg 0 accept ]"));
+	CU_ASSERT_PTR_NULL(strstr(text, "n4_16"));
+	/* Inbound: nat only established/related or DNAT'd to the IPv4 subnet; routed and IPv6 to the subnet. */
+	chain_rules(&b, "fwd_to", text, sizeof(text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ meta load oifname => reg 1 ] [ lookup reg 1 set natbr ] [ ct load state => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ] [ cmp neq reg 1 0x00000000 ] [ immediate reg 0 accept ]|"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "|[ reject type 2 code 3 ]|"));
-	/* Inbound: established/related, or DNAT'd to the IPv4 subnet. */
-	chain_rules(&b, "net_a_to", text, sizeof(text));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ ct load state => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ] [ cmp neq reg 1 0x00000000 ] [ immediate reg 0 accept ]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ cmp eq reg 1 0x0064a8c0 ] [ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ] [ cmp neq reg 1 0x00000000 ] [ immediate reg 0 accept ]"));
+	chain_rules(&b, "dst_ok", text, sizeof(text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ meta load oifname => reg 1 ] [ payload load 4b @ network header + 16 => reg 2 ] [ bitwise reg 2 = ( reg 2 & 0x00ffffff ) ^ 0x00000000 ] [ lookup reg 1 set n4_24 ] [ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ] [ cmp neq reg 1 0x00000000 ] [ immediate reg 0 accept ]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set r4_20 ] [ immediate reg 0 accept ]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set a6_64 ] [ immediate reg 0 accept ]"));
 	/* Masquerade with libvirt's ports, not for multicast/broadcast, only via the uplink. */
-	chain_rules(&b, "net_a_post", text, sizeof(text));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ immediate reg 1 0x00000004 ] [ immediate reg 2 0x0000ffff ] [ masq proto_min reg 1 proto_max reg 2 flags 0x2 ]"));
+	chain_rules(&b, "post_from", text, sizeof(text));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ payload load 3b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0x000000e0 ] [ immediate reg 0 return ]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ payload load 4b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0xffffffff ] [ immediate reg 0 return ]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ cmp neq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ] [ immediate reg 0 return ]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set uplink 0x1 ] [ immediate reg 0 return ]"));
+	chain_rules(&b, "nat_src", text, sizeof(text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set n4_24 ] [ meta load iifname => reg 1 ] [ lookup reg 1 set snat4 dreg 1 ] [ nat snat ip addr_min reg 1 ]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set n4_24 ] [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] [ immediate reg 1 0x00000004 ] [ immediate reg 2 0x0000ffff ] [ masq proto_min reg 1 proto_max reg 2 flags 0x2 ]"));
+	/* the snat map is tried before masquerade */
+	CU_ASSERT_TRUE(strstr(text, "snat4") < strstr(text, "masq"));
+	/* routed subnets are not NATed */
+	CU_ASSERT_PTR_NULL(strstr(text, "r4_"));
 	/* Hairpin masquerade for DNAT'd traffic from the subnet back into the bridge. */
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ] [ cmp neq reg 1 0x00000000 ] [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] [ payload load 3b @ network header + 12 => reg 1 ] [ cmp eq reg 1 0x0064a8c0 ] [ masq ]"));
+	chain_rules(&b, "post_to", text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "[ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ] [ cmp neq reg 1 0x00000000 ] [ immediate reg 0 jump -> hairpin_to ]|");
+	chain_rules(&b, "hairpin_to", text, sizeof(text));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ meta load oifname => reg 1 ] [ payload load 4b @ network header + 12 => reg 2 ] [ bitwise reg 2 = ( reg 2 & 0x00ffffff ) ^ 0x00000000 ] [ lookup reg 1 set n4_24 ] [ masq ]"));
 	/* DHCP and DNS to the host. */
-	chain_rules(&b, "net_a_in", text, sizeof(text));
+	chain_rules(&b, "in_br", text, sizeof(text));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ cmp eq reg 1 0x00000011 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ] [ immediate reg 0 accept ]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ cmp eq reg 1 0x00000006 ] [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00003500 ] [ immediate reg 0 accept ]"));
-	/* routed: a /20 is masked, other routed networks pass, nothing NATed. */
-	chain_rules(&b, "net_b_from", text, sizeof(text));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set nonrouted ] [ reject type 2 code 3 ]"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ payload load 3b @ network header + 12 => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00f0ffff ) ^ 0x00000000 ] [ cmp eq reg 1 0x0000140a ] [ immediate reg 0 accept ]"));
-	chain_rules(&b, "net_b_post", text, sizeof(text));
-	CU_ASSERT_STRING_EQUAL(text, "");
-	/* isolated: only the bridge itself. */
-	chain_rules(&b, "net_c_from", text, sizeof(text));
-	CU_ASSERT_STRING_EQUAL(strchr(text, '|') + 1, "[ reject type 2 code 3 ]|");
-	chain_rules(&b, "net_c_to", text, sizeof(text));
-	CU_ASSERT_STRING_EQUAL(text, "[ reject type 2 code 3 ]|");
-	/* SNAT to a fixed address instead of masquerade. */
-	nets[3].n_subnets = 1;
-	nets[3].subnets = &sub_c;
-	nets[2].subnets = &sub_b;
-	nets[2].n_subnets = 0;
-	fw_batch_release(&b);
-	build_fresh(&b);
-	chain_rules(&b, "net_d_post", text, sizeof(text));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ immediate reg 1 0x076433c6 ] [ nat snat ip addr_min reg 1 ]"));
-	CU_ASSERT_PTR_NULL(strstr(text, "masq proto_min"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "[ lookup reg 1 set v6br ]"));
 	fw_batch_release(&b);
 	make_spec();
 }
 
-/* The value inside an NFTA_SET_ELEM_KEY/DATA nest (NFTA_DATA_VALUE), or the jump's chain. */
-static void data_value(const struct nlattr *nest, uint8_t *out, uint8_t *len, char *chain)
+/* The value inside an NFTA_SET_ELEM_KEY/DATA nest (NFTA_DATA_VALUE); a verdict counts in @verdicts. */
+static void data_value(const struct nlattr *nest, uint8_t *out, uint8_t *len, unsigned int *verdicts)
 {
-	const struct nlattr *a, *v;
+	const struct nlattr *a;
 
 	mnl_attr_for_each_nested(a, nest) {
 		if (mnl_attr_get_type(a) == NFTA_DATA_VALUE) {
 			*len = (uint8_t)mnl_attr_get_payload_len(a);
 			memcpy(out, mnl_attr_get_payload(a), *len);
-		} else if (mnl_attr_get_type(a) == NFTA_DATA_VERDICT && chain) {
-			mnl_attr_for_each_nested(v, a) {
-				if (mnl_attr_get_type(v) == NFTA_VERDICT_CHAIN)
-					snprintf(chain, FW_CHAIN_NAME_MAX, "%s", mnl_attr_get_str(v));
-			}
+		} else if (mnl_attr_get_type(a) == NFTA_DATA_VERDICT && verdicts) {
+			(*verdicts)++;
 		}
 	}
 }
@@ -363,6 +413,8 @@ static void data_value(const struct nlattr *nest, uint8_t *out, uint8_t *len, ch
  * The elements added to @set in @b, parsed back attribute by attribute with
  * libmnl (independently of the libnftnl code that built them).
  */
+static unsigned int verdicts;
+
 static int set_elems(const struct fw_batch *b, const char *set, struct fw_elems *out)
 {
 	const struct nlmsghdr *nlh;
@@ -387,7 +439,7 @@ static int set_elems(const struct fw_batch *b, const char *set, struct fw_elems 
 					if (mnl_attr_get_type(f) == NFTA_SET_ELEM_KEY)
 						data_value(f, x.key, &x.klen, NULL);
 					else if (mnl_attr_get_type(f) == NFTA_SET_ELEM_DATA)
-						data_value(f, x.data, &x.dlen, x.chain);
+						data_value(f, x.data, &x.dlen, &verdicts);
 				}
 				fw_elems_push(out, &x);
 			}
@@ -425,13 +477,59 @@ static void test_elements(void)
 	fw_elem_format(FW_SET_FWD6ANY, &e.v[0], text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "tcp *:2222 -> fd00:a::11:22");
 	fw_elems_release(&e);
-	/* Verdict maps: isolated and routed networks have no postrouting chain entry. */
-	CU_ASSERT_EQUAL(set_elems(&b, "post_if", &e), 2);
-	CU_ASSERT_STRING_EQUAL(e.v[0].chain, "net_a_post");
-	fw_elems_release(&e);
+	/* A network is elements: isolated c is filtered, but not a source anywhere. */
 	CU_ASSERT_EQUAL(set_elems(&b, "nonrouted", &e), 3);
 	fw_elems_release(&e);
+	CU_ASSERT_EQUAL(set_elems(&b, "filtered", &e), 4);
+	fw_elems_release(&e);
+	CU_ASSERT_EQUAL(set_elems(&b, "natbr", &e), 2);
+	fw_elems_release(&e);
+	CU_ASSERT_EQUAL(set_elems(&b, "same", &e), 4);
+	CU_ASSERT_EQUAL(e.v[0].klen, 32);
+	CU_ASSERT_EQUAL(memcmp(e.v[0].key, "vbra", 5), 0);
+	CU_ASSERT_EQUAL(memcmp(e.v[0].key + 16, "vbra", 5), 0);
+	fw_elems_release(&e);
+	CU_ASSERT_EQUAL(set_elems(&b, "uplink", &e), 1);
+	fw_elem_format(FW_SET_UPLINK, &e.v[0], text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "\"vbra\" . \"eth0\"");
+	fw_elems_release(&e);
+	/* "vbrb" . 10.20.0.0 in the set of /20s: the network address, host bits clear */
+	CU_ASSERT_EQUAL(set_elems(&b, "r4_20", &e), 1);
+	{
+		static const uint8_t key[] = { 'v', 'b', 'r', 'b', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					       10, 20, 0, 0 };
+
+		CU_ASSERT_EQUAL(e.v[0].klen, sizeof(key));
+		CU_ASSERT_EQUAL(memcmp(e.v[0].key, key, sizeof(key)), 0);
+		CU_ASSERT_EQUAL(e.v[0].dlen, 0);
+	}
+	fw_elem_format(FW_SET_R4 + 20, &e.v[0], text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "\"vbrb\" . 10.20.0.0/20");
+	fw_elems_release(&e);
+	CU_ASSERT_EQUAL(set_elems(&b, "n4_24", &e), 1);
+	fw_elems_release(&e);
+	CU_ASSERT_EQUAL(set_elems(&b, "a6_64", &e), 1);
+	fw_elems_release(&e);
+	/* d's SNAT address, by its bridge (used only for packets from its nat subnets) */
+	CU_ASSERT_EQUAL(set_elems(&b, "snat4", &e), 1);
+	fw_elem_format(FW_SET_SNAT4, &e.v[0], text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "\"vbrd\" : 198.51.100.7");
+	fw_elems_release(&e);
+	CU_ASSERT_EQUAL(verdicts, 0);
 	fw_batch_release(&b);
+
+	/* With a subnet, d's network is in n4_24 like a's, and keeps its SNAT address. */
+	nets[3].subnets = &sub_c;
+	nets[3].n_subnets = 1;
+	nets[2].subnets = &sub_b;
+	nets[2].n_subnets = 0;
+	build_fresh(&b);
+	CU_ASSERT_EQUAL(set_elems(&b, "n4_24", &e), 2);
+	fw_elems_release(&e);
+	CU_ASSERT_EQUAL(set_elems(&b, "snat4", &e), 1);
+	fw_elems_release(&e);
+	fw_batch_release(&b);
+	make_spec();
 }
 
 /* One forward_add batch, byte for byte. */
@@ -463,46 +561,25 @@ static void test_golden_forward(void)
 
 /* ---- minimal change: plan against a given state ---- */
 
-/* The state a kernel holding exactly @s would report. */
-static void state_of(const struct vnet_fw_spec *s, struct fw_state *st)
+/* Does any message of @b change a chain, a rule, a set or a flowtable (not only elements)? */
+static bool touches_rules(const struct fw_batch *b)
 {
-	static const char *const base[] = { "forward", "input", "prerouting", "output", "postrouting" };
-
-	memset(st, 0, sizeof(*st));
-	st->table = true;
-	for (int i = 0; i < FW_SET_COUNT; i++)
-		st->sets[i] = true;
-	st->chains = calloc(64, sizeof(*st->chains));
-	for (size_t i = 0; i < VNET_ARRAY_SIZE(base); i++) {
-		struct fw_chain_state *c = &st->chains[st->n_chains++];
-
-		snprintf(c->name, sizeof(c->name), "%s", base[i]);
-		c->base = true;
-		c->rules = fw_skeleton_rule_count(base[i]);
-		snprintf(c->tag, sizeof(c->tag), "%s", fw_skeleton_tag());
+	for (unsigned int i = 0; i < b->n; i++) {
+		if (strstr(b->what[i], "chain") || strstr(b->what[i], "rule") ||
+		    strstr(b->what[i], "flowtable") || strstr(b->what[i], "table") ||
+		    !strncmp(b->what[i], "add set", 7) || !strncmp(b->what[i], "delete set", 10) ||
+		    !strncmp(b->what[i], "add map", 7))
+			return true;
 	}
-	for (size_t i = 0; i < s->n_networks; i++) {
-		const struct vnet_fw_network *n = &s->networks[i];
-		unsigned int counts[FW_NCHAIN_COUNT];
+	return false;
+}
 
-		if (n->mode == VNET_FW_OPEN)
-			continue;
-		fw_network_rule_counts(n, counts);
-		for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
-			struct fw_chain_state *cs = &st->chains[st->n_chains++];
-
-			fw_chain_name(cs->name, n->name, (enum fw_nchain)c);
-			cs->rules = counts[c];
-			if (c == FW_NCHAIN_FROM)
-				fw_network_tag(n, cs->tag, sizeof(cs->tag));
-		}
-		if (n->flowtable) {
-			st->flowtables = realloc(st->flowtables, (st->n_flowtables + 1) * sizeof(char *));
-			st->flowtables[st->n_flowtables] = malloc(80);
-			snprintf(st->flowtables[st->n_flowtables++], 80, "ft_%s", n->name);
-		}
-	}
-	CU_ASSERT_EQUAL(fw_desired_elems(s, st->elems), 0);
+static bool has_what(const struct fw_batch *b, const char *what)
+{
+	for (unsigned int i = 0; i < b->n; i++)
+		if (!strcmp(b->what[i], what))
+			return true;
+	return false;
 }
 
 static void test_plan_minimal(void)
@@ -513,7 +590,7 @@ static void test_plan_minimal(void)
 	char why[512];
 
 	make_spec();
-	state_of(&spec, &st);
+	CU_ASSERT_EQUAL_FATAL(fw_state_from_spec(&spec, &st), 0);
 	fw_batch_init(&b);
 	CU_ASSERT_EQUAL(fw_plan(&spec, &st, &b, &changes, why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(changes, 0);
@@ -521,53 +598,56 @@ static void test_plan_minimal(void)
 	CU_ASSERT_STRING_EQUAL(why, "");
 	fw_batch_release(&b);
 
-	/* Network b becomes isolated, c is dropped, a forward is added to a. */
+	/* A network starts, c is dropped, a forward is added to a: elements only. */
 	{
 		struct vnet_fw_forward more[4] = { fwd_a[0], fwd_a[1], fwd_a[2],
 			{ .proto = IPPROTO_TCP, .port = 9000, .to = pfx("192.168.100.13") } };
-		struct vnet_fw_network changed[3] = { nets[0], nets[1], nets[3] };
-		struct vnet_fw_spec s2 = { changed, 3 };
-		unsigned int flushed_b = 0, deleted_c = 0;
+		struct vnet_prefix sub_e = pfx("192.168.105.1/24");
+		struct vnet_fw_network changed[4] = { nets[0], nets[1], nets[3],
+			{ .name = "e", .bridge = "vbre", .mode = VNET_FW_NAT, .subnets = &sub_e, .n_subnets = 1 } };
+		struct vnet_fw_spec s2 = { changed, 4 };
 
 		changed[0].forwards = more;
 		changed[0].n_forwards = 4;
-		changed[1].mode = VNET_FW_ISOLATED;
 		fw_batch_init(&b);
 		CU_ASSERT_EQUAL(fw_plan(&s2, &st, &b, &changes, why, sizeof(why)), 0);
 		CU_ASSERT_TRUE(changes > 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(why, "network 'b'"));
-		for (unsigned int i = 0; i < b.n; i++) {
-			/* Nothing of network a's chains or flowtable, or of the skeleton. */
-			CU_ASSERT_PTR_NULL(strstr(b.what[i], "net_a"));
-			CU_ASSERT_PTR_NULL(strstr(b.what[i], "ft_a"));
-			CU_ASSERT_PTR_NULL(strstr(b.what[i], "forward"));
-			CU_ASSERT_PTR_NULL(strstr(b.what[i], "prerouting"));
-			flushed_b += !strncmp(b.what[i], "flush chain net_b_", 18);
-			deleted_c += !strncmp(b.what[i], "delete chain net_c_", 19);
-		}
-		CU_ASSERT_EQUAL(flushed_b, FW_NCHAIN_COUNT);
-		CU_ASSERT_EQUAL(deleted_c, FW_NCHAIN_COUNT);
-		/* The new forward is one element added; b's elements move from nonrouted. */
-		{
-			bool added = false;
+		CU_ASSERT_FALSE(touches_rules(&b));
+		CU_ASSERT_TRUE(has_what(&b, "add tcp *:9000 -> 192.168.100.13:9000 to fwd4any"));
+		CU_ASSERT_TRUE(has_what(&b, "add \"vbre\" . 192.168.105.0/24 to n4_24"));
+		CU_ASSERT_TRUE(has_what(&b, "add \"vbre\" to filtered"));
+		CU_ASSERT_TRUE(has_what(&b, "delete \"vbrc\" to filtered") || has_what(&b, "delete \"vbrc\" from filtered"));
+		fw_batch_release(&b);
 
-			for (unsigned int i = 0; i < b.n; i++)
-				added |= !strcmp(b.what[i], "add tcp *:9000 -> 192.168.100.13:9000 to fwd4any");
-			CU_ASSERT_TRUE(added);
+		/* b turns isolated: /20 is no longer used, its sets and rules go; the rest stays. */
+		changed[1].mode = VNET_FW_ISOLATED;
+		fw_batch_init(&b);
+		CU_ASSERT_EQUAL(fw_plan(&s2, &st, &b, &changes, why, sizeof(why)), 0);
+		CU_ASSERT_TRUE(has_what(&b, "flush chain src_ok"));
+		CU_ASSERT_TRUE(has_what(&b, "delete set r4_20"));
+		CU_ASSERT_TRUE(has_what(&b, "delete set n4_20"));
+		CU_ASSERT_FALSE(has_what(&b, "delete set n4_24"));
+		CU_ASSERT_FALSE(has_what(&b, "flush chain fwd_from"));
+		CU_ASSERT_FALSE(has_what(&b, "delete table inet vnet"));
+		/* the sets go after the rules that use them */
+		for (unsigned int i = 0, flushed = 0; i < b.n; i++) {
+			flushed |= !strcmp(b.what[i], "flush chain src_ok");
+			if (!strncmp(b.what[i], "delete set", 10))
+				CU_ASSERT_TRUE(flushed);
 		}
 		fw_batch_release(&b);
 	}
 	fw_state_release(&st);
 
-	/* With rule signatures: equal ones match, a changed one rebuilds that network only. */
-	state_of(&spec, &st);
+	/* With rule signatures: equal ones match; a changed one in the skeleton rebuilds the table. */
+	CU_ASSERT_EQUAL_FATAL(fw_state_from_spec(&spec, &st), 0);
 	{
 		struct fw_batch ref;
 
 		fw_batch_init(&ref);
-		fw_build_skeleton(&ref, true);
-		for (size_t i = 0; i < spec.n_networks; i++)
-			fw_build_network(&ref, &spec.networks[i], true, false);
+		fw_build_skeleton(&ref);
+		fw_build_prefixes(&ref, &spec, true, NULL);
+		fw_build_flow(&ref, &spec, true, NULL, 0);
 		CU_ASSERT_EQUAL(fw_batch_end(&ref), 0);
 		for (size_t i = 0; i < st.n_chains; i++) {
 			unsigned int n;
@@ -582,25 +662,95 @@ static void test_plan_minimal(void)
 	CU_ASSERT_EQUAL(fw_plan(&spec, &st, &b, &changes, why, sizeof(why)), 0);
 	CU_ASSERT_EQUAL(changes, 0);
 	fw_batch_release(&b);
-	fw_state_chain(&st, "net_b_to")->sigs[0] ^= 1;
+	fw_state_chain(&st, "src_ok")->sigs[1] ^= 1;
 	fw_batch_init(&b);
 	CU_ASSERT_EQUAL(fw_plan(&spec, &st, &b, &changes, why, sizeof(why)), 0);
-	CU_ASSERT_STRING_EQUAL(why, "network 'b': chain net_b_to has rules that were changed");
-	for (unsigned int i = 0; i < b.n; i++)
-		CU_ASSERT_PTR_NULL(strstr(b.what[i], "net_a"));
+	CU_ASSERT_STRING_EQUAL(why, "chain src_ok has rules that were changed");
+	CU_ASSERT_TRUE(has_what(&b, "flush chain src_ok"));
+	CU_ASSERT_FALSE(has_what(&b, "delete table inet vnet"));
+	fw_batch_release(&b);
+	fw_state_chain(&st, "src_ok")->sigs[1] ^= 1;
+	fw_state_chain(&st, "fwd_to")->sigs[0] ^= 1;
+	fw_batch_init(&b);
+	CU_ASSERT_EQUAL(fw_plan(&spec, &st, &b, &changes, why, sizeof(why)), 0);
+	CU_ASSERT_STRING_EQUAL(why, "chain fwd_to has rules that were changed");
+	/* the skeleton is made again whole, in the same batch */
+	CU_ASSERT_STRING_EQUAL(b.what[0], "delete table inet vnet");
+	CU_ASSERT_STRING_EQUAL(b.what[1], "add table inet vnet");
 	fw_batch_release(&b);
 	fw_state_release(&st);
 
-	/* Someone flushed a's from chain: only a is rebuilt. */
-	state_of(&spec, &st);
-	fw_state_chain(&st, "net_a_from")->rules = 0;
+	/* A table of the old layout (per-network chains) is replaced. */
+	CU_ASSERT_EQUAL_FATAL(fw_state_from_spec(&spec, &st), 0);
+	snprintf(fw_state_chain(&st, "forward")->tag, sizeof(st.chains[0].tag), "vnet layout 1");
 	fw_batch_init(&b);
 	CU_ASSERT_EQUAL(fw_plan(&spec, &st, &b, &changes, why, sizeof(why)), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(why, "net_a_from has 0 rules"));
-	for (unsigned int i = 0; i < b.n; i++)
-		CU_ASSERT_PTR_NULL(strstr(b.what[i], "net_b"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "of another layout"));
+	CU_ASSERT_STRING_EQUAL(b.what[0], "delete table inet vnet");
 	fw_batch_release(&b);
 	fw_state_release(&st);
+}
+
+/*
+ * The 1,001st network's start is elements only, as the first one's: no
+ * rule, chain, set or jump (any of which makes the kernel validate the
+ * whole table on commit), and no more messages than with one network.
+ */
+static void test_start_is_elements(void)
+{
+	enum { N = 1000 };
+	struct vnet_fw_network *many = calloc(N + 1, sizeof(*many));
+	struct vnet_prefix *subs = calloc(N + 1, sizeof(*subs));
+	char (*names)[16] = calloc(N + 1, 16);
+	unsigned int msgs[2] = { 0, 0 };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(many);
+	for (int i = 0; i <= N; i++) {
+		char a[32];
+
+		snprintf(names[i], 16, "vb%d", i);
+		snprintf(a, sizeof(a), "10.%d.%d.1/24", i / 256, i % 256);
+		subs[i] = pfx(a);
+		many[i] = (struct vnet_fw_network){ .name = names[i], .bridge = names[i],
+						    .mode = i % 3 == 1 ? VNET_FW_ROUTED : VNET_FW_NAT,
+						    .subnets = &subs[i], .n_subnets = 1 };
+	}
+	for (int k = 0; k < 2; k++) {
+		/* a table holding 1 (then N) networks, and one more started */
+		size_t have = k ? N : 1;
+		struct vnet_fw_network *v = many + (k ? 0 : N - 1);
+		struct vnet_fw_spec before = { v, have }, after = { v, have + 1 };
+		struct fw_state st;
+		struct fw_batch b;
+		unsigned int changes;
+
+		CU_ASSERT_EQUAL_FATAL(fw_state_from_spec(&before, &st), 0);
+		fw_batch_init(&b);
+		CU_ASSERT_EQUAL(fw_plan(&after, &st, &b, &changes, NULL, 0), 0);
+		CU_ASSERT_TRUE(changes > 0);
+		CU_ASSERT_FALSE(touches_rules(&b));
+		for (const struct nlmsghdr *nlh = fw_batch_first(&b); nlh; nlh = fw_batch_next(&b, nlh)) {
+			if (nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN || nlh->nlmsg_type == NFNL_MSG_BATCH_END)
+				continue;
+			CU_ASSERT_EQUAL(msg_type(nlh), NFT_MSG_NEWSETELEM);
+		}
+		msgs[k] = b.n;
+		verdicts = 0;
+		for (int s = 0; s < FW_SET_COUNT; s++) {
+			struct fw_elems e = { 0 };
+			char name[FW_SET_NAME_MAX];
+
+			set_elems(&b, fw_set_name((enum fw_set)s, name), &e);
+			fw_elems_release(&e);
+		}
+		CU_ASSERT_EQUAL(verdicts, 0);
+		fw_batch_release(&b);
+		fw_state_release(&st);
+	}
+	CU_ASSERT_EQUAL(msgs[0], msgs[1]);
+	free(many);
+	free(subs);
+	free(names);
 }
 
 /* The flowtable of network a: ingress hook, priority 0, the bridge and the NAT uplink. */
@@ -635,25 +785,17 @@ static void test_flowtable(void)
 	CU_ASSERT_EQUAL(found, 1);
 	fw_batch_release(&b);
 
-	/* Turning it off: the rules go first (flush), then the flowtable. */
+	/* Turning it off: the rules go first (flush), then the flowtable; nothing else changes. */
 	{
 		struct fw_state st;
 		unsigned int changes, flush_at = 0, del_at = 0;
 
-		memset(&st, 0, sizeof(st));
-		st.table = true;
-		st.flowtables = calloc(1, sizeof(char *));
-		st.flowtables[0] = strdup("ft_a");
-		st.n_flowtables = 1;
-		st.chains = calloc(1, sizeof(*st.chains));
-		snprintf(st.chains[0].name, sizeof(st.chains[0].name), "net_a_from");
-		st.chains[0].rules = 3;
-		st.n_chains = 1;
+		CU_ASSERT_EQUAL_FATAL(fw_state_from_spec(&spec, &st), 0);
 		nets[0].flowtable = false;
 		fw_batch_init(&b);
 		CU_ASSERT_EQUAL(fw_plan(&spec, &st, &b, &changes, NULL, 0), 0);
 		for (unsigned int i = 0; i < b.n; i++) {
-			if (!strcmp(b.what[i], "flush chain net_a_from"))
+			if (!strcmp(b.what[i], "flush chain fwd_flow"))
 				flush_at = i + 1;
 			if (!strcmp(b.what[i], "delete flowtable ft_a")) {
 				/* Once: deleting it twice in one batch is refused. */
@@ -661,8 +803,10 @@ static void test_flowtable(void)
 				del_at = i + 1;
 			}
 			CU_ASSERT_PTR_NULL(strstr(b.what[i], "add flowtable"));
+			CU_ASSERT_PTR_NULL(strstr(b.what[i], "add rule"));
 		}
 		CU_ASSERT_TRUE(flush_at > 0 && del_at > flush_at);
+		CU_ASSERT_EQUAL(b.n, 2);
 		fw_batch_release(&b);
 		fw_state_release(&st);
 		make_spec();
@@ -677,6 +821,7 @@ static CU_TestInfo tests[] = {
 	{ "flowtable", test_flowtable },
 	{ "golden forward batch", test_golden_forward },
 	{ "minimal change plan", test_plan_minimal },
+	{ "a start is elements, with 1 or 1000 networks", test_start_is_elements },
 	CU_TEST_INFO_NULL,
 };
 
