@@ -256,7 +256,7 @@ VNET_EXPORT int vnet_addr_list(struct vnet_ctx *ctx, const char *ifname, int fam
 		l.v = NULL;
 		l.n = 0;
 		l.error = 0;
-		r = vnet_nlroute_dump(ctx, RTM_GETADDR, family, addr_collect, &l);
+		r = vnet_nlroute_dump(ctx, RTM_GETADDR, family, (uint32_t)l.ifindex, addr_collect, &l);
 	}
 	if (r < 0)
 		goto fail;

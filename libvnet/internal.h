@@ -30,6 +30,7 @@ struct vnet_ctx {
 	struct vnet_nl rtnl;        /* NETLINK_ROUTE through libmnl */
 	struct vnet_nl nfnl;        /* NETLINK_NETFILTER, opened on first use */
 	struct nl_sock *nlroute;    /* libnl-route, opened on first use (addresses, routes) */
+	bool nlroute_strict;        /* the kernel filters its dumps (NETLINK_GET_STRICT_CHK) */
 	char *buf;                  /* receive buffer for dumps */
 	size_t buflen;
 	struct vnet_error err;

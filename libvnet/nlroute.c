@@ -61,6 +61,14 @@ int vnet_ctx_nlroute(struct vnet_ctx *ctx, struct nl_sock **ret)
 	 */
 	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/*
+	 * Strict checking (Linux 4.20) lets a dump ask the kernel for one
+	 * link's addresses or one table's routes, so reading one bridge costs
+	 * the same with a thousand others. Without it the kernel sends all
+	 * and the callers' own filters keep what they asked for.
+	 */
+	ctx->nlroute_strict = setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_GET_STRICT_CHK,
+					 &one, sizeof(one)) == 0;
 	ctx->nlroute = sk;
 	*ret = sk;
 	return 0;
@@ -205,12 +213,19 @@ int vnet_nlroute_talk(struct vnet_ctx *ctx, struct nl_msg *req, vnet_nlroute_msg
 	return t.fn_error;
 }
 
-int vnet_nlroute_dump(struct vnet_ctx *ctx, int type, int family, vnet_nlroute_msg_fn fn,
-		      void *data)
+int vnet_nlroute_dump(struct vnet_ctx *ctx, int type, int family, uint32_t filter,
+		      vnet_nlroute_msg_fn fn, void *data)
 {
+	struct nl_sock *sk;
 	struct nl_msg *msg;
 	int r;
 
+	/* the socket first: whether the kernel filters is known once it is open */
+	r = vnet_ctx_nlroute(ctx, &sk);
+	if (r < 0)
+		return r;
+	if (!ctx->nlroute_strict)
+		filter = 0;
 	msg = nlmsg_alloc_simple(type, NLM_F_DUMP);
 	if (!msg)
 		return vnet_ctx_fail(ctx, -ENOMEM, "out of memory");
@@ -225,7 +240,7 @@ int vnet_nlroute_dump(struct vnet_ctx *ctx, int type, int family, vnet_nlroute_m
 		break;
 	}
 	case RTM_GETADDR: {
-		struct ifaddrmsg ifa = { .ifa_family = (unsigned char)family };
+		struct ifaddrmsg ifa = { .ifa_family = (unsigned char)family, .ifa_index = filter };
 
 		r = nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO);
 		break;
@@ -234,6 +249,8 @@ int vnet_nlroute_dump(struct vnet_ctx *ctx, int type, int family, vnet_nlroute_m
 		struct rtmsg rtm = { .rtm_family = (unsigned char)family };
 
 		r = nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO);
+		if (r == 0 && filter)
+			r = nla_put_u32(msg, RTA_TABLE, filter);
 		break;
 	}
 	default:
@@ -321,7 +338,7 @@ int vnet_ifnames_load(struct vnet_ctx *ctx, struct vnet_ifnames *names)
 
 	for (int tries = 0; tries < 3 && r == -EAGAIN; tries++) {
 		vnet_ifnames_free(names);
-		r = vnet_nlroute_dump(ctx, RTM_GETLINK, AF_UNSPEC, ifnames_add, names);
+		r = vnet_nlroute_dump(ctx, RTM_GETLINK, AF_UNSPEC, 0, ifnames_add, names);
 	}
 	if (r == -ENOMEM)
 		return vnet_ctx_fail(ctx, r, "out of memory");

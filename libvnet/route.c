@@ -338,7 +338,7 @@ VNET_EXPORT int vnet_route_list(struct vnet_ctx *ctx, int family, uint32_t table
 		l.v = NULL;
 		l.oif = NULL;
 		l.n = 0;
-		r = vnet_nlroute_dump(ctx, RTM_GETROUTE, family, route_collect, &l);
+		r = vnet_nlroute_dump(ctx, RTM_GETROUTE, family, l.table, route_collect, &l);
 	}
 	if (r == 0 && l.n)
 		r = vnet_ifnames_load(ctx, &names);

@@ -63,9 +63,14 @@ struct nl_addr *vnet_prefix_nladdr(const struct vnet_prefix *p);
 /* vnet_nladdr_prefix - back from libnl; -EAFNOSUPPORT unless IPv4 or IPv6. */
 int vnet_nladdr_prefix(struct nl_addr *a, uint8_t len, struct vnet_prefix *p);
 
-/* vnet_nlroute_dump - dump @type (RTM_GETADDR, RTM_GETROUTE, RTM_GETLINK) of @family. */
-int vnet_nlroute_dump(struct vnet_ctx *ctx, int type, int family, vnet_nlroute_msg_fn fn,
-		      void *data);
+/*
+ * vnet_nlroute_dump - dump @type (RTM_GETADDR, RTM_GETROUTE, RTM_GETLINK) of
+ * @family. @filter, where the kernel can apply it: the link index of
+ * RTM_GETADDR, the table of RTM_GETROUTE; 0 for everything. It is a hint:
+ * a kernel without strict checking sends everything, so @fn filters too.
+ */
+int vnet_nlroute_dump(struct vnet_ctx *ctx, int type, int family, uint32_t filter,
+		      vnet_nlroute_msg_fn fn, void *data);
 
 /*
  * vnet_nlroute_fail - after a failed request: "@what: <kernel text>" when

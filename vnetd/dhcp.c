@@ -46,10 +46,13 @@ struct dhcp_sup {
 	struct dnsmasq_backoff backoff;
 	struct dnsmasq_files files;        /* what was last written */
 	bool uses_host_resolv;             /* no forwarders: SIGHUP on resolv.conf change */
+	bool sends_ra;                     /* follows the bridge's IPv6 addresses */
+	bool starting;                     /* spawned, not yet known to be ready */
+	bool replaces_stale;               /* ... in place of one with older settings */
 	unsigned int restarts;             /* after exits, since vnetd started */
 	int last_status;                   /* wait status of the last exit, -1 unknown */
-	char conf[PATH_MAX], pid[PATH_MAX], hosts[PATH_MAX], addn[PATH_MAX],
-	     servers[PATH_MAX], leases[PATH_MAX], log[PATH_MAX];
+	/* allocated: a thousand networks must not cost a thousand times 7 × PATH_MAX */
+	char *conf, *pid, *hosts, *addn, *servers, *leases, *log;
 	struct dhcp_sup *next;
 };
 
@@ -81,6 +84,26 @@ static struct dhcp_sup *sup_find(struct vnetd *d, const char *name)
 	return NULL;
 }
 
+static void sup_free(struct dhcp_sup *s)
+{
+	dnsmasq_files_clear(&s->files);
+	free(s->conf);
+	free(s->pid);
+	free(s->hosts);
+	free(s->addn);
+	free(s->servers);
+	free(s->leases);
+	free(s->log);
+	free(s);
+}
+
+static char *path_of(const char *dir, const char *name, const char *ext)
+{
+	char *p;
+
+	return asprintf(&p, "%s/dnsmasq/%s.%s", dir, name, ext) < 0 ? NULL : p;
+}
+
 static struct dhcp_sup *sup_get(struct vnetd *d, const char *name)
 {
 	struct vnetd_dhcp *st = dhcp_state(d);
@@ -95,13 +118,17 @@ static struct dhcp_sup *sup_get(struct vnetd *d, const char *name)
 	s->d = d;
 	s->proc = (struct dnsmasq_proc)DNSMASQ_PROC_INIT;
 	s->last_status = -1;
-	snprintf(s->conf, sizeof(s->conf), "%s/dnsmasq/%s.conf", d->run_dir, name);
-	snprintf(s->pid, sizeof(s->pid), "%s/dnsmasq/%s.pid", d->run_dir, name);
-	snprintf(s->hosts, sizeof(s->hosts), "%s/dnsmasq/%s.hosts", d->run_dir, name);
-	snprintf(s->addn, sizeof(s->addn), "%s/dnsmasq/%s.addnhosts", d->run_dir, name);
-	snprintf(s->servers, sizeof(s->servers), "%s/dnsmasq/%s.servers", d->run_dir, name);
-	snprintf(s->log, sizeof(s->log), "%s/dnsmasq/%s.log", d->run_dir, name);
-	snprintf(s->leases, sizeof(s->leases), "%s/dnsmasq/%s.leases", d->state_dir, name);
+	s->conf = path_of(d->run_dir, name, "conf");
+	s->pid = path_of(d->run_dir, name, "pid");
+	s->hosts = path_of(d->run_dir, name, "hosts");
+	s->addn = path_of(d->run_dir, name, "addnhosts");
+	s->servers = path_of(d->run_dir, name, "servers");
+	s->log = path_of(d->run_dir, name, "log");
+	s->leases = path_of(d->state_dir, name, "leases");
+	if (!s->conf || !s->pid || !s->hosts || !s->addn || !s->servers || !s->log || !s->leases) {
+		sup_free(s);
+		return NULL;
+	}
 	s->next = st->sups;
 	st->sups = s;
 	return s;
@@ -152,6 +179,7 @@ static int render(struct dhcp_sup *s, const struct vnetd_network *net, struct dn
 
 	sup_paths(s, net, &p);
 	s->uses_host_resolv = net->dhcp.n_forwarders == 0;
+	s->sends_ra = dhcp_spec_has_ra(&net->dhcp);
 	if (s->uses_host_resolv)
 		resolv = read_text(DHCP_RESOLV_DIR "/" DHCP_RESOLV_NAME);
 	memset(out, 0, sizeof(*out));
@@ -208,8 +236,18 @@ static uint64_t now_usec(struct vnetd *d)
 	return t;
 }
 
-/* Spawn dnsmasq with the files already written and wait until it has bound its sockets. */
-static int spawn(struct dhcp_sup *s, struct vnet_error *err)
+/* The start of one network must not wake every other network's dnsmasq. */
+static void mute(struct dhcp_sup *s)
+{
+	int r = dnsmasq_proc_mute(&s->proc, s->sends_ra);
+
+	if (r < 0)
+		log_debug("network '%s': dnsmasq %d keeps hearing every route and address change: %s",
+			  s->name, (int)s->proc.pid, strerror(-r));
+}
+
+/* Spawn dnsmasq with the files already written; spawn_finish waits for it. */
+static int spawn_begin(struct dhcp_sup *s, struct vnet_error *err)
 {
 	struct dnsmasq_spawn sp = { .conf_file = s->conf, .stderr_fd = -1 };
 	int r;
@@ -218,6 +256,16 @@ static int spawn(struct dhcp_sup *s, struct vnet_error *err)
 	r = dnsmasq_proc_spawn(&sp, &s->proc, err);
 	if (r < 0)
 		return r;
+	s->starting = true;
+	return 0;
+}
+
+/* Wait until the dnsmasq spawn_begin started has bound its sockets, then supervise it. */
+static int spawn_finish(struct dhcp_sup *s, struct vnet_error *err)
+{
+	int r;
+
+	s->starting = false;
 	r = dnsmasq_proc_wait_ready(&s->proc, s->pid, DHCP_READY_TIMEOUT_MS, err);
 	if (r < 0) {
 		struct vnet_error ignored;
@@ -231,7 +279,15 @@ static int spawn(struct dhcp_sup *s, struct vnet_error *err)
 		return r < 0 ? r : -EIO;
 	}
 	dnsmasq_backoff_started(&s->backoff, now_usec(s->d));
+	mute(s);
 	return watch(s, err);
+}
+
+static int spawn(struct dhcp_sup *s, struct vnet_error *err)
+{
+	int r = spawn_begin(s, err);
+
+	return r < 0 ? r : spawn_finish(s, err);
 }
 
 static void emit(struct dhcp_sup *s, const char *event, const char *why)
@@ -319,12 +375,11 @@ static int on_exit_event(sd_event_source *src, int fd, uint32_t revents, void *u
 	return 0;
 }
 
-int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
+int dhcp_network_start_begin(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
 {
 	struct dnsmasq_files f;
 	struct dhcp_sup *s;
 	char *old_conf = NULL;
-	bool restarted = false;
 	int r;
 
 	if (!net->active || !dhcp_spec_needs_dnsmasq(&net->dhcp))
@@ -334,6 +389,7 @@ int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_e
 		return dhcp_err(err, -ENOMEM, "out of memory");
 	if (s->proc.pid)
 		return 0;
+	s->replaces_stale = false;
 	/* what a running dnsmasq was started with, to tell a reload from a restart */
 	old_conf = read_text(s->conf);
 	r = render(s, net, &f, err);
@@ -349,6 +405,7 @@ int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_e
 		if (old_conf && !strcmp(old_conf, s->files.conf)) {
 			log_info("network '%s': adopted dnsmasq %d", net->name, (int)s->proc.pid);
 			dnsmasq_backoff_started(&s->backoff, now_usec(d));
+			mute(s);
 			/* the hosts files may have changed while no vnetd was there to tell it */
 			dnsmasq_proc_reload(&s->proc, &ignored);
 			r = watch(s, err);
@@ -360,17 +417,36 @@ int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_e
 		r = dnsmasq_proc_stop(&s->proc, DHCP_STOP_TIMEOUT_MS, err);
 		if (r < 0)
 			goto out;
-		restarted = true;
+		s->replaces_stale = true;
 	}
-	r = spawn(s, err);
-	if (r < 0)
-		goto out;
-	log_info("network '%s': dnsmasq %d serves bridge %s", net->name, (int)s->proc.pid, net->bridge);
-	if (restarted)
-		emit(s, "dnsmasq.restarted", "settings");
+	r = spawn_begin(s, err);
 out:
 	free(old_conf);
 	return r;
+}
+
+int dhcp_network_start_finish(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
+{
+	struct dhcp_sup *s = sup_find(d, net->name);
+	int r;
+
+	if (!s || !s->starting)
+		return 0;
+	r = spawn_finish(s, err);
+	if (r < 0)
+		return r;
+	log_info("network '%s': dnsmasq %d serves bridge %s", net->name, (int)s->proc.pid, net->bridge);
+	if (s->replaces_stale)
+		emit(s, "dnsmasq.restarted", "settings");
+	s->replaces_stale = false;
+	return 0;
+}
+
+int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
+{
+	int r = dhcp_network_start_begin(d, net, err);
+
+	return r < 0 ? r : dhcp_network_start_finish(d, net, err);
 }
 
 static void sup_stop(struct dhcp_sup *s)
@@ -379,6 +455,7 @@ static void sup_stop(struct dhcp_sup *s)
 
 	s->restart_source = sd_event_source_disable_unref(s->restart_source);
 	s->exit_source = sd_event_source_disable_unref(s->exit_source);
+	s->starting = false;
 	if (s->proc.pid && dnsmasq_proc_stop(&s->proc, DHCP_STOP_TIMEOUT_MS, &err) < 0)
 		log_warn("network '%s': stopping dnsmasq: %s, ignoring", s->name, err.msg);
 }
@@ -534,9 +611,8 @@ void dhcp_network_forget(struct vnetd *d, const char *name)
 		sup_stop(s);
 		unlink(s->leases);
 		unlink(s->log);
-		dnsmasq_files_clear(&s->files);
 		*pp = s->next;
-		free(s);
+		sup_free(s);
 		return;
 	}
 }
@@ -626,8 +702,7 @@ void dhcp_free(struct vnetd *d)
 		s->exit_source = sd_event_source_disable_unref(s->exit_source);
 		/* vnetd exits, DHCP and DNS go on: the next vnetd adopts this dnsmasq */
 		dnsmasq_proc_forget(&s->proc);
-		dnsmasq_files_clear(&s->files);
-		free(s);
+		sup_free(s);
 	}
 	sd_event_source_disable_unref(st->inotify_source);
 	if (st->inotify_fd >= 0)

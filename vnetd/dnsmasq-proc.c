@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Spawning, adopting, reloading and stopping one network's dnsmasq. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "dhcp-spec.h"
 #include "dnsmasq-proc.h"
@@ -19,13 +24,15 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 static int pidfd_open_(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_getfd_(int pidfd, int fd)
+{
+	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 }
 
 static int pidfd_signal(int pidfd, int sig)
@@ -33,49 +40,23 @@ static int pidfd_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void __attribute__((noreturn)) child_exec(const struct dnsmasq_spawn *a, const char *bin,
-						  char *const argv[], int report_fd)
-{
-	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int fd, e, sig;
-
-	/* vnetd blocks signals for sd-event; dnsmasq needs them back */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
-	/* its own session: a ^C or SIGTERM to vnetd's process group does not reach it */
-	setsid();
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		goto fail;
-	if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0 ||
-	    dup2(a->stderr_fd >= 0 ? a->stderr_fd : fd, 2) < 0)
-		goto fail;
-	/* nothing of vnetd's (sockets, pidfds, the journal) leaks into dnsmasq */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (fd = 3; fd < 1024; fd++)
-			if (fd != report_fd)
-				close(fd);
-	execve(bin, argv, envp);
-fail:
-	e = errno;
-	if (write(report_fd, &e, sizeof(e)) < 0)
-		_exit(126);
-	_exit(127);
-}
-
+/*
+ * posix_spawn, not fork: glibc starts the child with CLONE_VM|CLONE_VFORK,
+ * so vnetd's page tables are not copied and its heap takes no
+ * copy-on-write faults until dnsmasq has exec'd. With a fork the start of
+ * a network's dnsmasq cost more the more networks vnetd held.
+ */
 int dnsmasq_proc_spawn(const struct dnsmasq_spawn *a, struct dnsmasq_proc *p,
 		       struct vnet_error *err)
 {
+	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 	const char *bin = a->binary ? a->binary : DNSMASQ_BINARY;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	char *conf_arg = NULL;
 	char *argv[4];
-	int pipefd[2] = { -1, -1 }, e = 0, r = 0, status;
-	ssize_t n;
+	sigset_t none, all;
+	int r = 0, e, status;
 	pid_t pid;
 
 	if (!a->conf_file)
@@ -86,29 +67,29 @@ int dnsmasq_proc_spawn(const struct dnsmasq_spawn *a, struct dnsmasq_proc *p,
 	argv[1] = (char *)"--keep-in-foreground";
 	argv[2] = conf_arg;
 	argv[3] = NULL;
-	/* the child writes its exec errno here; EOF (close-on-exec) means exec worked */
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		r = -errno;
-		dhcp_err(err, r, "cannot start dnsmasq: pipe: %s", strerror(-r));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		dhcp_err(err, r, "cannot start dnsmasq: fork: %s", strerror(-r));
-		goto out;
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		child_exec(a, bin, argv, pipefd[1]);
-	}
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	do
-		n = read(pipefd[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	if (n == sizeof(e)) {
-		waitpid(pid, &status, 0);
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	/* vnetd blocks signals for sd-event; dnsmasq needs them back, with their defaults */
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	/* its own session: a ^C or SIGTERM to vnetd's process group does not reach it */
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+	e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	if (!e)
+		e = posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	if (!e)
+		e = posix_spawn_file_actions_adddup2(&fa, a->stderr_fd >= 0 ? a->stderr_fd : 0, 2);
+	/* nothing of vnetd's (sockets, pidfds, the journal) leaks into dnsmasq */
+	if (!e)
+		e = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	if (!e)
+		e = posix_spawn(&pid, bin, &fa, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (e) {
 		r = -e;
 		dhcp_err(err, r, "cannot run %s: %s", bin, strerror(e));
 		goto out;
@@ -124,10 +105,6 @@ int dnsmasq_proc_spawn(const struct dnsmasq_spawn *a, struct dnsmasq_proc *p,
 		p->pid = 0;
 	}
 out:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
 	free(conf_arg);
 	return r;
 }
@@ -243,6 +220,69 @@ int dnsmasq_proc_wait_ready(const struct dnsmasq_proc *p, const char *pid_file, 
 					(int)p->pid, pid_file, timeout_ms);
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* Is @fd (vnetd's copy) an rtnetlink socket? Then leave the groups it need not hear. */
+static bool leave_groups(int fd, bool keep_ipv6_addresses)
+{
+	static const int groups[] = { RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_IFADDR,
+				      RTNLGRP_IPV6_IFADDR };
+	size_t n = sizeof(groups) / sizeof(groups[0]) - (keep_ipv6_addresses ? 1 : 0);
+	int domain = 0, proto = -1;
+	socklen_t len = sizeof(domain);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_NETLINK)
+		return false;
+	len = sizeof(proto);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) < 0 || proto != NETLINK_ROUTE)
+		return false;
+	/* leaving a group the socket is not in is not an error */
+	for (size_t i = 0; i < n; i++)
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &groups[i], sizeof(groups[i])) < 0)
+			return false;
+	return true;
+}
+
+int dnsmasq_proc_mute(const struct dnsmasq_proc *p, bool keep_ipv6_addresses)
+{
+	char path[64], link[64];
+	struct dirent *e;
+	int found = 0, r = -ENOENT;
+	DIR *dir;
+
+	if (p->pidfd < 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)p->pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((e = readdir(dir))) {
+		char *end;
+		long n = strtol(e->d_name, &end, 10);
+		char fdpath[sizeof(path) + sizeof(e->d_name) + 1];
+		ssize_t len;
+		int fd;
+
+		if (*end || end == e->d_name || n < 0 || n > INT_MAX)
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, e->d_name);
+		len = readlink(fdpath, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		if (strncmp(link, "socket:", 7))
+			continue;
+		fd = pidfd_getfd_(p->pidfd, (int)n);
+		if (fd < 0) {
+			r = -errno;
+			break;
+		}
+		if (leave_groups(fd, keep_ipv6_addresses))
+			found++;
+		close(fd);
+	}
+	closedir(dir);
+	return found ? found : r;
 }
 
 int dnsmasq_proc_reload(const struct dnsmasq_proc *p, struct vnet_error *err)

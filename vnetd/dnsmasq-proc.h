@@ -36,7 +36,7 @@ struct dnsmasq_spawn {
 };
 
 /*
- * dnsmasq_proc_spawn - fork and exec `dnsmasq --keep-in-foreground
+ * dnsmasq_proc_spawn - posix_spawn `dnsmasq --keep-in-foreground
  * --conf-file=CONF`. Returns once exec succeeded (an exec failure is
  * reported here, with its errno); dnsmasq's own start-up errors show as an
  * early exit with status 1..5 (see dnsmasq(8) EXIT CODES). 0 or negative errno.
@@ -58,6 +58,29 @@ int dnsmasq_proc_adopt(const char *pid_file, const char *conf_file, struct dnsma
  * file names it)? 1 yes, 0 not yet, -ECHILD it has exited.
  */
 int dnsmasq_proc_ready(const struct dnsmasq_proc *p, const char *pid_file);
+
+/*
+ * dnsmasq_proc_mute - take dnsmasq's rtnetlink socket out of the groups
+ * that would wake it for other networks' changes.
+ *
+ * dnsmasq joins the IPv4 and IPv6 route and address groups (to re-send a
+ * pending query when a route appears, and to follow its interfaces'
+ * addresses). With one dnsmasq per network, every network's start (its
+ * bridge's address and routes) then wakes every other network's dnsmasq:
+ * O(networks) per start, measured as most of the start cost at 1,000
+ * networks. vnet's configurations do not need the wake-ups: no-resolv and
+ * a servers file whose changes vnetd signals; bind-interfaces on a bridge
+ * whose address vnetd sets before dnsmasq starts, and vnetd restarts
+ * dnsmasq when it had to repair the bridge. Only router advertisements
+ * follow the bridge's IPv6 addresses as they come (the link-local one
+ * appears with the first port): @keep_ipv6_addresses keeps that group.
+ *
+ * vnetd takes a copy of the socket (pidfd_getfd, needs CAP_SYS_PTRACE) and
+ * leaves the groups on it; dnsmasq's own requests on the socket are not
+ * affected. Returns the number of sockets changed, or -errno (then dnsmasq
+ * simply keeps waking up).
+ */
+int dnsmasq_proc_mute(const struct dnsmasq_proc *p, bool keep_ipv6_addresses);
 
 /* dnsmasq_proc_wait_ready - poll dnsmasq_proc_ready() for up to @timeout_ms (tests, start-up). */
 int dnsmasq_proc_wait_ready(const struct dnsmasq_proc *p, const char *pid_file, int timeout_ms,

@@ -250,6 +250,7 @@ out:
 	sd_event_source_disable_unref(d.reconcile_source);
 	rpc_free(&d);
 	monitor_free(&d);
+	hostroutes_free(&d);
 	dhcp_free(&d);
 	attach_free_all(&d);
 	while (d.networks) {

@@ -55,6 +55,19 @@ static void removed_from(struct vnetd *d, uint32_t ifindex)
 	}
 }
 
+/* Is @ifindex the bridge of an active network? */
+static bool on_active_bridge(struct vnetd *d, uint32_t ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	if (!ifindex || !if_indextoname(ifindex, name))
+		return false;
+	for (struct vnetd_network *net = d->networks; net; net = net->next)
+		if (net->active && !strcmp(name, net->bridge))
+			return true;
+	return false;
+}
+
 static int route_oif_cb(const struct nlattr *attr, void *data)
 {
 	if (mnl_attr_get_type(attr) == RTA_OIF && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
@@ -127,11 +140,16 @@ static int rtnl_msg_cb(const struct nlmsghdr *nlh, void *data)
 	case RTM_DELADDR:
 		removed_from(d, ((const struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_index);
 		break;
+	case RTM_NEWROUTE:
 	case RTM_DELROUTE: {
 		uint32_t oif = 0;
 
 		mnl_attr_parse(nlh, sizeof(struct rtmsg), route_oif_cb, &oif);
-		removed_from(d, oif);
+		/* a network's own new routes do not change what collides with the host */
+		if (nlh->nlmsg_type == RTM_DELROUTE || !on_active_bridge(d, oif))
+			hostroutes_invalidate(d);
+		if (nlh->nlmsg_type == RTM_DELROUTE)
+			removed_from(d, oif);
 		break;
 	}
 	}
@@ -151,6 +169,7 @@ static int rtnl_io(sd_event_source *src, int fd, uint32_t revents, void *userdat
 			if (errno == ENOBUFS) {
 				/* events were lost: look at everything */
 				log_warn("rtnetlink monitor overrun, reconciling everything");
+				hostroutes_invalidate(d);
 				reconcile_schedule(d);
 				attach_sweep(d);
 				continue;
@@ -193,6 +212,14 @@ int monitor_start(struct vnetd *d)
 			    RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE, MNL_SOCKET_AUTOPID) < 0)
 		return -errno;
 	r = sd_event_add_io(d->event, &m->rtnl_src, mnl_socket_get_fd(m->rtnl), EPOLLIN, rtnl_io, d);
+	if (r < 0)
+		return r;
+	/*
+	 * Before any request that is ready at the same time: a change made
+	 * before a client asks (its events are queued by then) is known when
+	 * the request is handled — the host-route view relies on it.
+	 */
+	r = sd_event_source_set_priority(m->rtnl_src, SD_EVENT_PRIORITY_IMPORTANT);
 	if (r < 0)
 		return r;
 

@@ -86,18 +86,17 @@ static void reattach_ports(struct vnetd *d, struct vnetd_network *net, struct re
 	}
 }
 
-/* What is on the bridge now: the ports to remember (at adoption). */
-static void note_ports(struct vnetd *d, struct vnetd_network *net)
+/* What is on the bridge now: the ports to remember (at adoption), from one list of all links. */
+static void note_ports(struct vnetd_network *net, const struct vnet_link_info *links, size_t n)
 {
-	struct vnet_link_info br, *links = NULL;
-	size_t n = 0;
+	int br = 0;
 
-	if (vnet_link_get(d->ctx, net->bridge, &br) < 0 || vnet_link_list(d->ctx, &links, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (links[i].master_ifindex == br.ifindex && strcmp(links[i].name, net->uplink))
+	for (size_t i = 0; i < n && !br; i++)
+		if (!strcmp(links[i].name, net->bridge))
+			br = links[i].ifindex;
+	for (size_t i = 0; br && i < n; i++)
+		if (links[i].master_ifindex == br && strcmp(links[i].name, net->uplink))
 			network_port_note(net, links[i].name);
-	free(links);
 }
 
 /* The bridge itself: exists, is a bridge, has its MAC and MTU, is up. */
@@ -185,6 +184,26 @@ static int ensure_sysctl(struct vnetd *d, enum vnet_sysctl which, const char *if
 		return lib_fail(d, r, err, "setting %s=%d", name, value);
 	repaired(rp, "%s=%d", name, value);
 	return 0;
+}
+
+/*
+ * A network without IPv6 has none on its bridge, as with libvirt: no
+ * link-local address for guests to reach the host by, and none of the
+ * address and route events that would wake every dnsmasq on the host.
+ */
+static int ensure_ipv6(struct vnetd *d, struct vnetd_network *net, struct repair *rp,
+		       struct vnet_error *err)
+{
+	char name[64 + VNET_IFNAMSIZ];
+	int cur = -1, want = net->has_v6 ? 0 : 1, r;
+
+	r = vnet_sysctl_get(d->ctx, VNET_SYSCTL_IPV6_DISABLE, net->bridge, &cur);
+	if (r == -ENOENT && !net->has_v6)
+		return 0;       /* a kernel without IPv6 */
+	if (r >= 0 && cur == want)
+		return 0;
+	snprintf(name, sizeof(name), "net.ipv6.conf.%s.disable_ipv6", net->bridge);
+	return ensure_sysctl(d, VNET_SYSCTL_IPV6_DISABLE, net->bridge, want, name, rp, err);
 }
 
 /* ---- bridge mode: the uplink's addresses and routes move to the bridge ---- */
@@ -407,6 +426,8 @@ static int reconcile_bridge_mode(struct vnetd *d, struct vnetd_network *net, str
 			 up.master[0] ? up.master : "another master");
 		return -EBUSY;
 	}
+	/* the uplink's routes move to the bridge: what collides is read again */
+	hostroutes_invalidate(d);
 	/* first time (not adoption): remember what is to move, before moving it */
 	if (!net->saved_uplink) {
 		r = save_uplink(d, net, err);
@@ -503,6 +524,9 @@ int reconcile_network(struct vnetd *d, struct vnetd_network *net, bool *did_repa
 		goto out;
 	}
 	r = ensure_bridge(d, net, net->has_mac ? net->mac : NULL, net->mtu, &rp, err);
+	if (r < 0)
+		goto out;
+	r = ensure_ipv6(d, net, &rp, err);
 	if (r < 0)
 		goto out;
 	if (net->has_v4)
@@ -617,16 +641,20 @@ static int fw_verify_all(struct vnetd *d, bool *matches)
 	return r;
 }
 
-/* One network of a pass: kernel state, then its dnsmasq; events for what was repaired. */
-static int reconcile_one(struct vnetd *d, struct vnetd_network *net, const char *why, bool drift)
+/*
+ * One network of a pass: kernel state, then its dnsmasq; events for what
+ * was repaired. @links: every link, for the ports to adopt (vnetd's start).
+ */
+static int reconcile_one(struct vnetd *d, struct vnetd_network *net, const char *why, bool drift,
+			 const struct vnet_link_info *links, size_t n_links)
 {
 	struct vnet_error err = { "" };
 	bool fixed;
 	int r;
 
 	net->dirty = false;
-	if (!drift)
-		note_ports(d, net);
+	if (links)
+		note_ports(net, links, n_links);
 	r = reconcile_network(d, net, &fixed, &err);
 	if (r < 0) {
 		log_err("network '%s': %s", net->name, err.msg);
@@ -682,19 +710,28 @@ firewall:
 int reconcile_all(struct vnetd *d, const char *why)
 {
 	bool drift = strcmp(why, "start") != 0;
+	struct vnet_link_info *links = NULL;
+	size_t n_links = 0;
 	int ret = 0, r;
 
 	d->reconciles++;
 	d->reconcile_everything = false;
+	/* adoption: one list of links for every network's ports, not one per network */
+	if (!drift && vnet_link_list(d->ctx, &links, &n_links) < 0) {
+		log_warn("listing links for the ports to adopt: %s; ports are learnt from events",
+			 vnet_ctx_errmsg(d->ctx));
+		links = NULL;
+	}
 	for (struct vnetd_network *net = d->networks; net; net = net->next) {
 		if (!net->active) {
 			net->dirty = false;
 			continue;
 		}
-		r = reconcile_one(d, net, why, drift);
+		r = reconcile_one(d, net, why, drift, links, n_links);
 		if (r < 0)
 			ret = r;
 	}
+	free(links);
 	r = reconcile_table(d, why, drift);
 	if (r < 0)
 		ret = r;
@@ -713,7 +750,7 @@ static void reconcile_some(struct vnetd *d, const char *why)
 		if (!net->dirty)
 			continue;
 		if (net->active)
-			reconcile_one(d, net, why, true);
+			reconcile_one(d, net, why, true, NULL, 0);
 		net->dirty = false;
 	}
 	if (d->reconcile_table)
@@ -770,15 +807,12 @@ void reconcile_schedule_firewall(struct vnetd *d)
 int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool starting,
 		       struct vnet_error *err)
 {
-	struct vnet_route *routes = NULL;
+	const struct vnet_route *routes;
 	size_t n = 0;
 	int r;
 
 	if (net->has_v4 || net->has_v6) {
-		/* only the families it uses: every network adds routes of both */
-		int family = net->has_v4 && net->has_v6 ? AF_UNSPEC : net->has_v4 ? AF_INET : AF_INET6;
-
-		r = vnet_route_list(d->ctx, family, 0, &routes, &n);
+		r = hostroutes_get(d, &routes, &n);
 		if (r < 0)
 			return lib_fail(d, r, err, "reading the host's routes");
 		for (size_t i = 0; i < n; i++) {
@@ -806,10 +840,8 @@ int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool st
 				 mine->family == AF_INET ? "ipv4.address" : "ipv6.address",
 				 vnet_prefix_format(mine, true, a), vnet_prefix_format(&rt->dst, true, b),
 				 rt->dev[0] ? " dev " : "", rt->dev);
-			free(routes);
 			return -EBUSY;
 		}
-		free(routes);
 	}
 	if (starting && !net->active) {
 		struct vnet_link_info info;
@@ -850,6 +882,9 @@ static int teardown(struct vnetd *d, struct vnetd_network *net, struct vnet_erro
 {
 	int r;
 
+	/* its routes go (and in bridge mode come back to the uplink) before the monitor hears it */
+	hostroutes_invalidate(d);
+
 	if (net->mode == NETWORK_BRIDGE) {
 		r = restore_uplink(d, net, err);
 		if (r < 0)
@@ -882,11 +917,18 @@ int network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error 
 	r = reconcile_network(d, net, NULL, err);
 	if (r < 0)
 		goto fail;
+	/*
+	 * After the bridge has its addresses: dnsmasq binds those present at
+	 * its start. It starts (some ms, mostly its own) while the firewall is
+	 * applied, on the other CPU where there is one.
+	 */
+	r = dhcp_network_start_begin(d, net, err);
+	if (r < 0)
+		goto fail;
 	r = reconcile_firewall(d, false, NULL, err);
 	if (r < 0)
 		goto fail;
-	/* after the bridge has its addresses: dnsmasq binds those present at its start */
-	r = dhcp_network_start(d, net, err);
+	r = dhcp_network_start_finish(d, net, err);
 	if (r < 0)
 		goto fail;
 	log_info("network '%s': started (%s, bridge %s)", net->name, network_mode_name(net->mode), net->bridge);

@@ -21,6 +21,7 @@
 struct rpc_client;
 struct rpc_server;
 struct vnetd_monitor;
+struct vnetd_hostroutes;
 struct vnetd_dhcp;
 struct vnetd_attach;
 
@@ -38,6 +39,7 @@ struct vnetd {
 
 	struct rpc_server *rpc;
 	struct vnetd_monitor *monitor;
+	struct vnetd_hostroutes *hostroutes;  /* hostroutes.c: what network_check_host reads */
 
 	/* the registry: every defined network, in definition order */
 	struct vnetd_network *networks;
@@ -113,6 +115,14 @@ int network_check_host(struct vnetd *d, const struct vnetd_network *net, bool st
 /* network_status - the status object of network.get */
 struct json_object *network_status(struct vnetd *d, struct vnetd_network *net);
 
+/* ---- hostroutes.c: the host's routes, re-read only when they changed -- */
+
+/* hostroutes_get - the main table's unicast routes; valid until the next call. */
+int hostroutes_get(struct vnetd *d, const struct vnet_route **routes, size_t *n);
+/* hostroutes_invalidate - a route changed where vnet does not manage: read again. */
+void hostroutes_invalidate(struct vnetd *d);
+void hostroutes_free(struct vnetd *d);
+
 /* ---- monitor.c ------------------------------------------------------- */
 
 int monitor_start(struct vnetd *d);
@@ -145,6 +155,13 @@ int dhcp_init(struct vnetd *d);
 void dhcp_free(struct vnetd *d);
 /* dhcp_network_start - write the files, adopt a running dnsmasq or start one (after the bridge has its address). */
 int dhcp_network_start(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
+/*
+ * The same in two halves, so other work runs while dnsmasq starts: _begin
+ * adopts or spawns, _finish waits until a spawned one is ready. A network
+ * whose _begin succeeded must see _finish or dhcp_network_stop.
+ */
+int dhcp_network_start_begin(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
+int dhcp_network_start_finish(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err);
 /* dhcp_network_stop - stop the network's dnsmasq; its lease file stays. */
 void dhcp_network_stop(struct vnetd *d, struct vnetd_network *net);
 /* dhcp_network_apply - after a definition change: nothing, SIGHUP, restart, start or stop. */

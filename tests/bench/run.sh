@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/bench/run.sh [--quick] [--out DIR] [--build DIR]
+# tests/bench/run.sh [--quick] [--out DIR] [--build DIR] [--readme FILE]
 #
 # vnet's benchmarks (issue 7), each figure beside a baseline that does the
 # same host work by hand as fast as a script can (ip -batch, nft -f, nft add
@@ -11,6 +11,10 @@
 #   --out DIR    where results.csv, results.md and bench.log go
 #                (default: BUILD/bench-results)
 #   --build DIR  the build tree with vnetd/vnetd (default: the source tree)
+#   --readme FILE  replace the lines between "<!-- bench-results:begin"
+#                and "<!-- bench-results:end" in FILE (README.md) with the
+#                summary table of this run, the machine and the date
+#                (tests/bench/summary.sh DIR FILE does it for a kept run)
 #
 # Prints a table and writes DIR/results.csv with the columns
 # figure,variant,median,min,max,n,ratio,note (ratio = median / baseline's).
@@ -20,13 +24,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 quick=0
 out=""
+readme=""
 build="$src"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
 	--out) out=${2:?--out needs a directory}; shift ;;
 	--build) build=${2:?--build needs a directory}; shift ;;
-	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--readme) readme=${2:?--readme needs a file}; shift ;;
+	-h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
 	esac
 	shift
@@ -41,6 +47,14 @@ if [ -z "${VNET_BENCH_INSIDE:-}" ]; then
 	[ -x "$build/vnetd/vnetd" ] || { echo "run.sh: no $build/vnetd/vnetd; build first (or --build DIR)" >&2; exit 1; }
 	args=(--out "$out" --build "$build")
 	[ "$quick" = 1 ] && args+=(--quick)
+	if [ -n "$readme" ]; then
+		readme=$(realpath "$readme")
+		grep -q '^<!-- bench-results:begin' "$readme" && grep -q '^<!-- bench-results:end' "$readme" || {
+			echo "run.sh: $readme has no <!-- bench-results:begin --> ... <!-- bench-results:end --> lines" >&2
+			exit 1
+		}	# checked before the run, not after it
+		args+=(--readme "$readme")
+	fi
 	exec unshare --net --mount --pid --fork --mount-proc --propagation private \
 		env VNET_BENCH_INSIDE=1 "$0" "${args[@]}"
 fi
@@ -61,6 +75,16 @@ if [ -n "${VNET_BENCH_TINY:-}" ]; then	# development only: the smallest sizes th
 	SCALE_BUDGET=20 FWD_BUDGET=10
 fi
 BUCKETS=10	# per-add/per-start cost is reported in NSCALE/10 and NFWD/10 buckets
+# figure 3 (hosts added), 5 (taps attached), and the networks with DHCP of
+# 2/6/7 with their time budget in seconds
+if [ "$quick" = 1 ]; then
+	R3=50 R5=100 NDHCP=200 DHCP_BUDGET=90
+else
+	R3=100 R5=1000 NDHCP=1000 DHCP_BUDGET=400
+fi
+if [ -n "${VNET_BENCH_TINY:-}" ]; then
+	R3=10 R5=40 NDHCP=200 DHCP_BUDGET=30
+fi
 
 vnetd="$build/vnetd/vnetd"
 work=$(mktemp -d /tmp/vnet-bench.XXXXXX)
@@ -240,6 +264,7 @@ hand_ns() {
 }
 
 # ---------------------------------------------------------------- machine
+RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 say "vnet benchmarks ($([ $quick = 1 ] && echo quick || echo full)): $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo),"\
 " kernel $(uname -r), $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
@@ -410,29 +435,32 @@ done
 rpc "$SOCK" "$work/sc-def.req" "$work/sc-def.t"
 row "2 network define, $NSCALE one after another (ms)" vnet "$work/sc-def.t" 1000 "network.define RPC (definition written to tmpfs)"
 
-# restart_measure COUNT: RESTARTS restarts, each with a 10 ms ping flow
-# from a VM on n0 through NAT to the outside host
+# restart_measure COUNT [NS [WHAT]]: RESTARTS restarts of the vnetd of NS
+# (default sc; its dirs under $work/NS), each with a 10 ms ping flow from a
+# VM (namespace NSvm) on the first network through NAT to the outside host;
+# WHAT names the networks in the rows ("networks", "networks with DHCP")
 restart_measure() {
-	local n=$1 k r sent got
-	: > "$work/rs-$n.t"; : > "$work/rs-$n.lost"
+	local n=$1 ns=${2:-sc} what=${3:-networks} k r sent got tag
+	tag="$ns-$n"
+	: > "$work/rs-$tag.t"; : > "$work/rs-$tag.lost"
 	for k in $(seq "$RESTARTS"); do
-		ip netns exec scvm busybox ping -i 0.01 203.0.113.2 > "$work/ping.out" 2>&1 &
+		ip netns exec "${ns}vm" busybox ping -i 0.01 203.0.113.2 > "$work/ping.out" 2>&1 &
 		local pp=$!
 		sleep 0.3
 		stop_daemon "$VPID"
-		daemon sc "$work/sc"
-		echo "$VSTART_US" >> "$work/rs-$n.t"
+		daemon "$ns" "$work/$ns"
+		echo "$VSTART_US" >> "$work/rs-$tag.t"
 		sleep 0.3
 		kill -INT "$pp"; wait "$pp" || true
 		sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$work/ping.out")
 		got=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' "$work/ping.out")
-		echo $(( ${sent:-0} - ${got:-0} )) >> "$work/rs-$n.lost"
-		say "    restart with $n networks: $((VSTART_US / 1000)) ms until daemon.status answers; ping $got/$sent"
+		echo $(( ${sent:-0} - ${got:-0} )) >> "$work/rs-$tag.lost"
+		say "    restart with $n $what: $((VSTART_US / 1000)) ms until daemon.status answers; ping $got/$sent"
 	done
-	row "6 vnetd restart with $n networks, until reconciled (ms)" vnet "$work/rs-$n.t" 1000 \
+	row "6 vnetd restart with $n $what, until reconciled (ms)" vnet "$work/rs-$tag.t" 1000 \
 		"fork of ip netns exec vnetd to first daemon.status answer (vnetd listens after adopting)"
-	row "6 pings lost (10 ms flow through NAT) during restart, $n networks" vnet "$work/rs-$n.lost" 1
-	one "7 vnetd RSS after restart, $n networks (MiB)" vnet "$(awk -v k="$(rss_kib "$VPID")" 'BEGIN { printf "%.2f", k / 1024 }')"
+	row "6 pings lost (10 ms flow through NAT) during restart, $n $what" vnet "$work/rs-$tag.lost" 1
+	one "7 vnetd RSS after restart, $n $what (MiB)" vnet "$(awk -v k="$(rss_kib "$VPID")" 'BEGIN { printf "%.2f", k / 1024 }')"
 }
 
 # start_upto N: start networks until N are active or the budget is spent
@@ -482,7 +510,6 @@ if [ "$NSCALE" -gt 200 ]; then
 else
 	na "6 vnetd restart with 1000 networks, until reconciled (ms)" vnet "run without --quick"
 fi
-na "7 total dnsmasq PSS at 0/200/$NSCALE networks (MiB)" vnet "$([ "$HAVE_DHCP" = 1 ] && echo "not measured yet: the scale networks have no DHCP (their start cost first)" || echo "not yet measurable: needs DHCP in vnetd (branch dhcpint)")"
 na "6/7 restart and memory" baseline "no daemon in the by-hand baseline"
 stop_daemon "$VPID"
 ip netns del scvm; ip netns del scout; ip netns del sc
@@ -515,18 +542,213 @@ for b in $(seq 0 $((BUCKETS - 1))); do
 			"not reached: the ${SCALE_BUDGET} s budget for starting networks ran out after $NSTARTED"
 	fi
 done
-na "2 start with DHCP, $NSCALE networks" vnet "$([ "$HAVE_DHCP" = 1 ] && echo "not measured yet: the start cost without DHCP has to be flat first" || echo "not yet measurable: needs DHCP in vnetd (branch dhcpint)")"
 
-# ========================================= 3. DHCP host, 5. tap attach
+# ================================ 3. DHCP host add, 5. tap attach/detach
+# Both in one vnetd: a NAT network h3 (10.3.0.1/24) whose DHCP serves
+# static hosts only (no range, so an unknown MAC gets no answer at all and
+# the first OFFER of the wanted address is the one that counts), and a VM
+# namespace whose eth0 is a port of its bridge. bench-helper does the add
+# and the DHCP client in one process (no process start in the figure):
+# dhcp.host.add, then a raw DHCPDISCOVER from that MAC every 250 µs until
+# dnsmasq offers exactly that address. The baseline is a dnsmasq started by
+# hand with the very config vnetd wrote (paths changed): append the host to
+# its dhcp-hostsfile, SIGHUP, the same client.
+say "3. DHCP host added to a running network until dnsmasq offers it, $R3 hosts; 5. tap attach/detach, $R5 times"
 if [ "$HAVE_DHCP" = 1 ]; then
-	na "3 static DHCP host added until dnsmasq serves it (ms)" vnet "not measured yet: the bench has no dhcp.host.add + udhcpc loop yet"
+	ip netns add f3
+	ip netns add f3vm
+	ip link add vmp netns f3 type veth peer name eth0 netns f3vm
+	inns f3vm ip link set eth0 up
+	inns f3 ip link set vmp up
+	daemon f3 "$work/f3"
+	req 1 network.define '{"name":"h3","mode":"nat","bridge":"vb3","ipv4":{"address":"10.3.0.1/24","dhcp":{"ranges":[]}}}' > "$work/f3.req"
+	req 2 network.start '{"name":"h3"}' >> "$work/f3.req"
+	rpc "$work/f3/run/vnetd.sock" "$work/f3.req" "$work/f3.t"
+	inns f3 ip link set vmp master vb3
+	inns f3vm "$helper" dhcp-host rpc "$work/f3/run/vnetd.sock" h3 eth0 "$R3" 10.3.0 > "$work/f3-host.out" 2>> "$log" ||
+		say "    dhcp-host (vnet) failed after $(wc -l < "$work/f3-host.out") hosts (see $log)"
+	awk '{ print $1 }' "$work/f3-host.out" > "$work/f3-add.t"
+	awk '{ print $2 }' "$work/f3-host.out" > "$work/f3-served.t"
+	# the same dnsmasq by hand: vnetd's config with the paths moved
+	mkdir -p "$work/b3"
+	sed -e "s#$work/f3/run/dnsmasq/#$work/b3/#g" -e "s#$work/f3/lib/dnsmasq/#$work/b3/#g" \
+		-e '/^# Started as/d' "$work/f3/run/dnsmasq/h3.conf" > "$work/b3/h3.conf"
+	hostsfile=$(sed -n 's/^dhcp-hostsfile=//p' "$work/b3/h3.conf")
+	pidfile=$(sed -n 's/^pid-file=//p' "$work/b3/h3.conf")
+	for f in $(sed -n 's/^\(dhcp-hostsfile\|addn-hosts\|servers-file\)=//p' "$work/b3/h3.conf"); do : > "$f"; done
+
+	# 5: attach + detach cycles of fd-held taps (vnet: attach with
+	# return_fd, detach + close; by hand: TUNSETIFF + RTM_NEWLINK, close)
+	# and of vnet's persistent taps, in alternating blocks: a deleted tap
+	# leaves work in the kernel that the next tap made soon after pays for,
+	# whoever makes it, so no variant may always come after another. Then
+	# bulk: R5 taps attached and held at once, then all detached.
+	ip netns add b5
+	ip -n b5 -batch - <<-'EOF'
+		link add name vb5 address 02:00:00:00:00:b5 type bridge
+		link set vb5 up
+	EOF
+	: > "$work/f5.out"; : > "$work/f5p.out"; : > "$work/b5.out"
+	for blk in 1 2 3 4; do
+		inns f3vm "$helper" attach "$work/f3/run/vnetd.sock" h3 $((R5 / 4)) cycle >> "$work/f5.out" 2>> "$log" ||
+			say "    attach (vnet, fd) failed (see $log)"
+		inns b5 "$helper" tap-hand vb5 $((R5 / 4)) cycle >> "$work/b5.out" 2>> "$log" ||
+			say "    tap-hand failed (see $log)"
+		inns f3vm "$helper" attach "$work/f3/run/vnetd.sock" h3 $((R5 / 4)) cycle persistent >> "$work/f5p.out" 2>> "$log" ||
+			say "    attach (vnet, persistent) failed (see $log)"
+	done
+	inns f3vm "$helper" attach "$work/f3/run/vnetd.sock" h3 "$R5" bulk > "$work/f5b.out" 2>> "$log" ||
+		say "    attach (vnet, bulk) failed after $(wc -l < "$work/f5b.out") (see $log)"
+	sleep 2
+	inns b5 "$helper" tap-hand vb5 "$R5" bulk > "$work/b5b.out" 2>> "$log" ||
+		say "    tap-hand (bulk) failed after $(wc -l < "$work/b5b.out") (see $log)"
+	ip netns del b5
+	stop_daemon "$VPID"
+	cp "$work/f3/vnetd.log" "$out/vnetd-fig3-5.log"	# for the stalls, if any
+	inns f3 ip link del vb3
+	kill "$(cat "$work/f3/run/dnsmasq/h3.pid")" 2>/dev/null || true
+	ip netns del f3vm; ip netns del f3
+
+	ip netns add b3
+	ip netns add b3vm
+	ip -n b3 -batch - <<-'EOF'
+		link add name vb3 address 02:00:00:00:00:b3 type bridge
+		addr add 10.3.0.1/24 dev vb3
+		link set vb3 up
+	EOF
+	ip link add vmp netns b3 type veth peer name eth0 netns b3vm
+	inns b3vm ip link set eth0 up
+	inns b3 ip link set vmp master vb3
+	inns b3 ip link set vmp up
+	inns b3 dnsmasq --conf-file="$work/b3/h3.conf"
+	inns b3vm "$helper" dhcp-host file "$hostsfile" "$pidfile" eth0 "$R3" 10.3.0 > "$work/b3-host.out" 2>> "$log" ||
+		say "    dhcp-host (by hand) failed after $(wc -l < "$work/b3-host.out") hosts (see $log)"
+	awk '{ print $1 }' "$work/b3-host.out" > "$work/b3-add.t"
+	awk '{ print $2 }' "$work/b3-host.out" > "$work/b3-served.t"
+	kill "$(cat "$pidfile")" 2>/dev/null || true
+	ip netns del b3vm; ip netns del b3
+
+	row "3 DHCP host add, until dnsmasq offers it (ms)" baseline "$work/b3-served.t" 1000 \
+		"append to dnsmasq's dhcp-hostsfile + SIGHUP; raw DHCPDISCOVER every 0.25 ms until the OFFER"
+	row "3 DHCP host add, until dnsmasq offers it (ms)" vnet "$work/f3-served.t" 1000 \
+		"dhcp.host.add RPC, then the same DISCOVERs until the OFFER"
+	row "3 DHCP host add, the call alone (ms)" baseline "$work/b3-add.t" 1000 "append + kill -HUP (from C)"
+	row "3 DHCP host add, the call alone (ms)" vnet "$work/f3-add.t" 1000 "dhcp.host.add RPC until its reply"
+	cols() { awk '{ print $1 }' "$work/$1.out" > "$work/$1-attach.t"; awk '{ print $2 }' "$work/$1.out" > "$work/$1-detach.t"; }
+	for v in b5 f5 f5p b5b f5b; do cols "$v"; done
+	row "5 tap attach, fd returned, attach + detach cycles, $R5 times (ms)" baseline "$work/b5-attach.t" 1000 \
+		"C: open /dev/net/tun + TUNSETIFF + one RTM_NEWLINK (MAC, MTU, master, up)"
+	row "5 tap attach, fd returned, attach + detach cycles, $R5 times (ms)" vnet "$work/f5-attach.t" 1000 \
+		"attach RPC with return_fd until the reply and its fd (SCM_RIGHTS)"
+	row "5 tap detach, attach + detach cycles, $R5 times (ms)" baseline "$work/b5-detach.t" 1000 "close of the fd (the kernel deletes the tap)"
+	row "5 tap detach, attach + detach cycles, $R5 times (ms)" vnet "$work/f5-detach.t" 1000 "detach RPC + close of the fd"
+	row "5 tap attach, persistent tap, cycles, $R5 times (ms)" vnet "$work/f5p-attach.t" 1000 "attach RPC without return_fd"
+	row "5 tap detach, persistent tap, cycles, $R5 times (ms)" vnet "$work/f5p-detach.t" 1000 "detach RPC (deletes the tap)"
+	bs=$((R5 / BUCKETS))
+	for rng in "1 $bs" "$((R5 - bs + 1)) $R5"; do
+		set -- $rng
+		for v in b5b f5b; do sed -n "$1,$2p" "$work/$v-attach.t" > "$work/$v-part.t"; done
+		row "5 tap attach of taps $1-$2, all $R5 held (ms)" baseline "$work/b5b-part.t" 1000 "as above"
+		row "5 tap attach of taps $1-$2, all $R5 held (ms)" vnet "$work/f5b-part.t" 1000 "as above"
+	done
+	row "5 tap detach, $R5 taps held (ms)" baseline "$work/b5b-detach.t" 1000 "close of each fd"
+	row "5 tap detach, $R5 taps held (ms)" vnet "$work/f5b-detach.t" 1000 "detach RPC + close of each fd"
 else
-	na "3 static DHCP host added until dnsmasq serves it (ms)" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
+	na "3 DHCP host add, until dnsmasq offers it (ms)" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
+	na "5 tap attach, fd returned, attach + detach cycles, $R5 times (ms)" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
 fi
-if grep -q -a 'port\.list' "$vnetd"; then
-	na "5 tap attach + detach through the API, 1000 times (ms)" vnet "not measured yet: bench-helper cannot receive the tap fd (SCM_RIGHTS) yet"
+
+# ====================== 2, 6 and 7 with DHCP: NDHCP NAT networks with dnsmasq
+# One more vnetd, every network with a DHCP range (one dnsmasq each): the
+# start cost with DHCP in buckets, vnetd's RSS and the dnsmasqs' total PSS
+# (smaps_rollup of the pids in vnetd's pid files) at 0, 200 and NDHCP, and
+# the restart with all of them (vnetd adopts the running dnsmasqs) under the
+# same ping flow through NAT as above.
+# dnsmasq_pss DIR: PSS_MIB = MiB of Pss over the dnsmasqs of DIR/run/dnsmasq/*.pid,
+# DNSMASQ_N = how many run
+dnsmasq_pss() {
+	local f p kib=0 n=0 k
+	for f in "$1"/run/dnsmasq/*.pid; do
+		[ -e "$f" ] || continue
+		p=$(cat "$f")
+		k=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null) || continue
+		kib=$((kib + ${k:-0})); n=$((n + 1))
+	done
+	DNSMASQ_N=$n
+	PSS_MIB=$(awk -v k="$kib" 'BEGIN { printf "%.2f", k / 1024 }')
+}
+if [ "$HAVE_DHCP" = 1 ]; then
+	say "2/6/7 with DHCP: $NDHCP NAT networks with dnsmasq one after another; restart; memory"
+	ip netns add dh; ip netns add dhout; ip netns add dhvm
+	daemon dh "$work/dh"
+	SOCK="$work/dh/run/vnetd.sock"
+	dnsmasq_pss "$work/dh"
+	one "7 total dnsmasq PSS, 0 networks with DHCP (MiB)" vnet "$PSS_MIB" "$DNSMASQ_N dnsmasq processes"
+	ip link add up0 netns dh type veth peer name eth0 netns dhout
+	inns dh ip addr add 203.0.113.1/24 dev up0
+	inns dh ip link set up0 up
+	inns dhout ip addr add 203.0.113.2/24 dev eth0
+	inns dhout ip link set eth0 up
+	inns dhout ip link set lo up
+	: > "$work/dh-def.req"; : > "$work/dh-start.req"
+	for i in $(seq 0 $((NDHCP - 1))); do
+		s=$(subnet "$i")
+		req "$i" network.define "$(printf '{"name":"d%d","mode":"nat","bridge":"vd%d","ipv4":{"address":"%s.1/24","dhcp":{"ranges":[{"start":"%s.2","end":"%s.254"}]}}}' "$i" "$i" "$s" "$s" "$s")" >> "$work/dh-def.req"
+		req "$i" network.start "{\"name\":\"d$i\"}" >> "$work/dh-start.req"
+	done
+	rpc "$SOCK" "$work/dh-def.req" "$work/dh-def.t"
+	DSTARTED=0
+	: > "$work/dh-start.t"
+	dh_t0=$SECONDS
+	dh_upto() {	# start DHCP networks until $1 are active or the budget is spent
+		local k
+		while [ "$DSTARTED" -lt "$1" ] && [ $((SECONDS - dh_t0)) -lt "$DHCP_BUDGET" ]; do
+			k=$(( $1 - DSTARTED < 10 ? $1 - DSTARTED : 10 ))
+			sed -n "$((DSTARTED + 1)),$((DSTARTED + k))p" "$work/dh-start.req" > "$work/part.req"
+			rpc "$SOCK" "$work/part.req" "$work/part.t"
+			cat "$work/part.t" >> "$work/dh-start.t"
+			DSTARTED=$((DSTARTED + k))
+		done
+		[ "$DSTARTED" -ge "$1" ] ||
+			say "    the ${DHCP_BUDGET} s budget for starting DHCP networks ran out after $DSTARTED networks"
+	}
+	dh_mem() {
+		one "7 vnetd RSS, $DSTARTED networks with DHCP (MiB)" vnet "$(awk -v k="$(rss_kib "$VPID")" 'BEGIN { printf "%.2f", k / 1024 }')"
+		dnsmasq_pss "$work/dh"
+		one "7 total dnsmasq PSS, $DSTARTED networks with DHCP (MiB)" vnet "$PSS_MIB" "$DNSMASQ_N dnsmasq processes"
+	}
+	dh_upto 1
+	ip link add vmp netns dh type veth peer name eth0 netns dhvm
+	inns dh ip link set vmp master vd0
+	inns dh ip link set vmp up
+	inns dhvm ip link set lo up
+	inns dhvm ip addr add 10.0.0.10/24 dev eth0
+	inns dhvm ip link set eth0 up
+	inns dhvm ip route add default via 10.0.0.1
+	inns dhvm busybox ping -c 1 -W 2 203.0.113.2 >/dev/null 2>&1 || say "    warning: the VM on d0 cannot reach the outside host"
+	dh_upto 200
+	dh_mem
+	[ "$NDHCP" -gt 200 ] && dh_upto "$NDHCP" && dh_mem
+	restart_measure "$DSTARTED" dh "networks with DHCP"
+	dnsmasq_pss "$work/dh"
+	say "    after the restart: $DNSMASQ_N dnsmasq processes, $PSS_MIB MiB PSS in all"
+	bs=$((NDHCP / BUCKETS))
+	for b in $(seq 0 $((BUCKETS - 1))); do
+		lo=$((b * bs + 1)); hi=$(((b + 1) * bs))
+		sed -n "${lo},${hi}p" "$work/dh-start.t" > "$work/vb.t"
+		if [ -s "$work/vb.t" ]; then
+			row "2 start with DHCP of networks $lo-$hi (ms)" vnet "$work/vb.t" 1000 "network.start RPC (dnsmasq started, pid file seen)"
+		else
+			na "2 start with DHCP of networks $lo-$hi (ms)" vnet \
+				"not reached: the ${DHCP_BUDGET} s budget ran out after $DSTARTED"
+		fi
+	done
+	na "2 start with DHCP of networks" baseline "not measured: one dnsmasq per network by hand costs what figure 1's start with DHCP does"
+	stop_daemon "$VPID"
+	for f in "$work"/dh/run/dnsmasq/*.pid; do kill "$(cat "$f")" 2>/dev/null || true; done
+	ip netns del dhvm; ip netns del dhout; ip netns del dh
 else
-	na "5 tap attach + detach through the API, 1000 times (ms)" vnet "not yet measurable: needs attach/detach in vnetd (branch attach)"
+	na "7 total dnsmasq PSS (MiB)" vnet "not yet measurable: needs DHCP in vnetd (branch dhcpint)"
 fi
 
 # ====================================================== 4. forwards
@@ -743,3 +965,20 @@ awk -F'\t' '
 	}' "$rows" > "$out/results.md"
 cat "$out/results.md"
 say "written: $out/results.csv, $out/results.md, $out/bench.log"
+
+# ======================================================= README summary
+# summary.sh makes the short table (summary.md) from rows.tsv and what it
+# needs to know of this run, and with --readme puts it into the README
+{
+	for v in QUICK NSCALE NFWD NDHCP R5 BUCKETS RUN_DATE RUN_COMMIT RUN_TIME MACHINE LIBVIRT_NOTE; do
+		case $v in
+		QUICK) val=$quick ;;
+		RUN_TIME) val="$((SECONDS / 60)) min $((SECONDS % 60)) s" ;;
+		RUN_COMMIT) val=$(git -C "$build" describe --always --dirty 2>/dev/null || echo "(a build without git)") ;;
+		MACHINE) val="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null || echo "?")" ;;
+		*) val=${!v} ;;
+		esac
+		printf '%s=%q\n' "$v" "$val"
+	done
+} > "$out/run.env"
+"$here/summary.sh" "$out" ${readme:+"$readme"}

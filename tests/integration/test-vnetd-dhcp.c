@@ -11,6 +11,7 @@
  * every bad input refused with its own message and nothing changed.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,35 @@ static int dnsmasq_pid_wait(const char *net, int not, int ms)
 		usleep(50 * 1000);
 	}
 	return 0;
+}
+
+/*
+ * The rtnetlink groups of @pid's rtnetlink socket, as /proc/net/netlink
+ * lists them (hex), or "" when it has none.
+ */
+static char *netlink_groups(int pid)
+{
+	char *out = tl_capture(NULL,
+		"for f in /proc/%d/fd/*; do l=$(readlink $f); case $l in socket:*) i=${l#socket:[}; "
+		"awk -v i=\"${i%%]}\" '$2 == 0 && $NF == i { print $4 }' /proc/net/netlink;; esac; done", pid);
+
+	if (out)
+		out[strcspn(out, "\n")] = '\0';
+	return out ? out : strdup("");
+}
+
+/*
+ * dnsmasq hears no route changes, and address changes only where it sends
+ * router advertisements: other networks' starts do not wake it.
+ */
+static void assert_muted(int pid, bool ra)
+{
+	char *g = netlink_groups(pid);
+
+	CU_ASSERT_STRING_EQUAL(g, ra ? "00000100" : "00000000");
+	if (strcmp(g, ra ? "00000100" : "00000000"))
+		fprintf(stderr, "dnsmasq %d: rtnetlink groups %s\n", pid, g);
+	free(g);
 }
 
 static const char *builddir(void)
@@ -247,6 +277,9 @@ static void test_start(void)
 	CU_ASSERT_EQUAL(tl_run("test -e %s/state/dnsmasq/default.leases", vd.dir), 0);
 	/* no inotify instance of its own */
 	CU_ASSERT_NOT_EQUAL(tl_run("ls -l /proc/%d/fd | grep -q inotify", pid), 0);
+	assert_muted(pid, false);
+	/* no IPv6 on the bridge of a network without it, as with libvirt */
+	CU_ASSERT_EQUAL(tl_run("test \"$(cat /proc/sys/net/ipv6/conf/vbr-dh/disable_ipv6)\" = 1"), 0);
 
 	snprintf(ns_a, sizeof(ns_a), "%s", tl_netns_add("dha"));
 	snprintf(ns_b, sizeof(ns_b), "%s", tl_netns_add("dhb"));
@@ -420,9 +453,11 @@ static void test_vnetd_restart(void)
 	CU_ASSERT_EQUAL(tl_run(": > %s; kill -USR1 $(cat %s/udhcpc-a.pid)", log, work), 0);
 	CU_ASSERT_STRING_EQUAL(log_last(log, "renew", 10), dyn_ip);
 	CU_ASSERT_STRING_EQUAL(lease_list_ip("default", MAC_DYN, "vma"), dyn_ip);
+	assert_muted(before, false);
 	/* and still supervised: killing it now brings a new one */
 	CU_ASSERT_EQUAL_FATAL(kill(before, SIGKILL), 0);
 	CU_ASSERT_TRUE(dnsmasq_pid_wait("default", before, 10000) > 0);
+	assert_muted(dnsmasq_pid("default"), false);
 	/* a plain SIGTERM of vnetd leaves it too, and the next vnetd adopts it */
 	before = dnsmasq_pid("default");
 	vd_stop(&vd, SIGTERM);
@@ -560,6 +595,9 @@ static void test_ipv6_ra(void)
 	expect_ok("network.start", "{\"name\":\"six\"}");
 	CU_ASSERT_FATAL(dnsmasq_pid("six") > 0);
 	CU_ASSERT_EQUAL(tl_run("grep -q '^enable-ra$' %s/run/dnsmasq/six.conf", vd.dir), 0);
+	/* router advertisements follow the bridge's IPv6 addresses: that group stays */
+	assert_muted(dnsmasq_pid("six"), true);
+	CU_ASSERT_EQUAL(tl_run("test \"$(cat /proc/sys/net/ipv6/conf/vbr-six/disable_ipv6)\" = 0"), 0);
 	snprintf(ns, sizeof(ns), "%s", tl_netns_add("dh6"));
 	veth_into(ns, "52:54:00:57:00:0a", "vbr-six");
 	/* EUI-64 from the MAC, in the network's prefix */
