@@ -915,30 +915,34 @@ static int ifname_elem(struct fw_elems *out, const char *bridge, const char *net
 	return fw_elems_push(out, &e);
 }
 
+int fw_network_elems(const struct vnet_fw_network *n, struct fw_elems out[FW_SET_COUNT])
+{
+	int r;
+
+	r = ifname_elem(&out[FW_SET_BRIDGES], n->bridge, NULL, 0);
+	if (r >= 0 && n->mode != VNET_FW_ROUTED)
+		r = ifname_elem(&out[FW_SET_NONROUTED], n->bridge, NULL, 0);
+	if (n->mode != VNET_FW_OPEN) {
+		if (r >= 0)
+			r = ifname_elem(&out[FW_SET_FROM_IF], n->bridge, n->name, FW_NCHAIN_FROM);
+		if (r >= 0)
+			r = ifname_elem(&out[FW_SET_TO_IF], n->bridge, n->name, FW_NCHAIN_TO);
+		if (r >= 0)
+			r = ifname_elem(&out[FW_SET_IN_IF], n->bridge, n->name, FW_NCHAIN_IN);
+	}
+	if (r >= 0 && n->mode == VNET_FW_NAT)
+		r = ifname_elem(&out[FW_SET_POST_IF], n->bridge, n->name, FW_NCHAIN_POST);
+	for (size_t j = 0; j < n->n_forwards && r >= 0; j++)
+		r = fw_forward_elems(n->name, &n->forwards[j], &out[fw_forward_set(&n->forwards[j])]);
+	return r;
+}
+
 int fw_desired_elems(const struct vnet_fw_spec *spec, struct fw_elems out[FW_SET_COUNT])
 {
 	int r = 0;
 
-	for (size_t i = 0; i < spec->n_networks && r >= 0; i++) {
-		const struct vnet_fw_network *n = &spec->networks[i];
-
-		r = ifname_elem(&out[FW_SET_BRIDGES], n->bridge, NULL, 0);
-		if (r >= 0 && n->mode != VNET_FW_ROUTED)
-			r = ifname_elem(&out[FW_SET_NONROUTED], n->bridge, NULL, 0);
-		if (n->mode != VNET_FW_OPEN) {
-			if (r >= 0)
-				r = ifname_elem(&out[FW_SET_FROM_IF], n->bridge, n->name, FW_NCHAIN_FROM);
-			if (r >= 0)
-				r = ifname_elem(&out[FW_SET_TO_IF], n->bridge, n->name, FW_NCHAIN_TO);
-			if (r >= 0)
-				r = ifname_elem(&out[FW_SET_IN_IF], n->bridge, n->name, FW_NCHAIN_IN);
-		}
-		if (r >= 0 && n->mode == VNET_FW_NAT)
-			r = ifname_elem(&out[FW_SET_POST_IF], n->bridge, n->name, FW_NCHAIN_POST);
-		for (size_t j = 0; j < n->n_forwards && r >= 0; j++)
-			r = fw_forward_elems(n->name, &n->forwards[j],
-					     &out[fw_forward_set(&n->forwards[j])]);
-	}
+	for (size_t i = 0; i < spec->n_networks && r >= 0; i++)
+		r = fw_network_elems(&spec->networks[i], out);
 	for (int i = 0; i < FW_SET_COUNT; i++)
 		fw_elems_sort(&out[i]);
 	return r;

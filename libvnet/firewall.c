@@ -350,92 +350,160 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	return r;
 }
 
-/* Plan against @st and send; *@sent: a batch was committed. @genid: make it conditional. */
-static int plan_and_send(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, struct fw_state *st,
-			 struct fw_elems want[FW_SET_COUNT], const uint32_t *genid, bool *sent)
+/*
+ * The plan of a delta: only the networks whose input changed, came or went.
+ * The cache says the table is what it holds, so a dirty network whose
+ * fingerprint is unchanged (only its forwards differ) keeps its chains.
+ * The order is fw_plan's: chains first (elements jump to them), elements
+ * out, elements in, then the chains and flowtables nothing uses any more.
+ */
+static int plan_delta(const struct fw_delta *d, struct fw_batch *b, unsigned int *changes)
 {
+	*changes = 0;
+	for (size_t i = 0; i < d->n_dirty; i++) {
+		const struct fw_dirty *dn = &d->dirty[i];
+		bool had = dn->old && dn->old->in.mode != VNET_FW_OPEN;
+
+		if (dn->n->mode == VNET_FW_OPEN || (had && !strcmp(dn->old->tag, dn->tag)))
+			continue;
+		fw_build_network(b, dn->n, !had, dn->old && dn->old->in.flowtable);
+		(*changes)++;
+	}
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		diff_elems(b, (enum fw_set)s, &d->now[s], &d->old[s], false, changes, NULL, 0);
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		diff_elems(b, (enum fw_set)s, &d->now[s], &d->old[s], true, changes, NULL, 0);
+	for (size_t i = 0; i < d->n_dirty + d->n_gone; i++) {
+		const struct fw_cnet *old = i < d->n_dirty ? d->dirty[i].old : d->gone[i - d->n_dirty];
+		bool open_now = i < d->n_dirty && d->dirty[i].n->mode == VNET_FW_OPEN;
+		char name[FW_CHAIN_NAME_MAX];
+
+		/* gone, or open now: its chains and flowtable are not wanted */
+		if (!old || old->in.mode == VNET_FW_OPEN || (i < d->n_dirty && !open_now))
+			continue;
+		for (int c = 0; c < FW_NCHAIN_COUNT; c++) {
+			fw_chain_name(name, old->in.name, (enum fw_nchain)c);
+			fw_batch_del_chain(b, name);
+		}
+		(*changes)++;
+	}
+	for (size_t i = 0; i < d->n_dirty + d->n_gone; i++) {
+		const struct fw_cnet *old = i < d->n_dirty ? d->dirty[i].old : d->gone[i - d->n_dirty];
+		bool open_now = i < d->n_dirty && d->dirty[i].n->mode == VNET_FW_OPEN;
+
+		if (!old || !old->in.flowtable || (i < d->n_dirty && !open_now))
+			continue;
+		fw_build_flowtable_delete(b, old->in.name);
+		(*changes)++;
+	}
+	return b->error;
+}
+
+/*
+ * Apply from the cache (the generation is still @gen, ours): plan the
+ * delta, send it conditional on @gen, take it into the cache. -EAGAIN:
+ * apply without the cache (the spec needs a full check, or someone
+ * committed in between and the kernel refused the batch).
+ */
+static int apply_cached(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint32_t gen)
+{
+	struct fw_delta d;
 	struct fw_batch b;
-	unsigned int changes;
+	unsigned int changes = 0;
+	uint32_t after;
+	bool sent = false;
 	int r;
 
-	*sent = false;
+	r = fw_cache_delta(ctx, spec, &d);
+	if (r == -EAGAIN)
+		return r;
+	if (r < 0) {
+		fw_cache_drop(ctx);
+		return vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
+	}
 	fw_batch_init(&b);
-	if (genid && fw_batch_genid(&b, *genid) < 0)
+	if (fw_batch_genid(&b, gen) < 0)
 		b.error = -ENOMEM;
-	r = plan(spec, st, &b, &changes, NULL, 0, want);
+	r = plan_delta(&d, &b, &changes);
 	if (r < 0) {
 		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
 	} else if (changes) {
 		r = fw_batch_send(ctx, &b);
-		*sent = r == 0;
+		sent = r == 0;
 	}
 	fw_batch_release(&b);
+	if (r == 0 && !sent) {
+		fw_cache_commit(ctx, &d, gen);
+	} else if (r == 0) {
+		/* the generation moved by exactly our commit: nobody else's change is in between */
+		if (fw_gen_get(ctx, &after) == 0 && after == gen + 1)
+			fw_cache_commit(ctx, &d, after);
+		else
+			fw_cache_drop(ctx);
+	} else {
+		fw_cache_drop(ctx);
+		if (r == -ERESTART) {
+			vnet_ctx_clear_error(ctx);
+			r = -EAGAIN;
+		}
+	}
+	fw_delta_release(&d);
 	return r;
 }
 
-/*
- * After a successful apply: when the generation moved by exactly our own
- * commit (or not at all), nobody else committed since @before and the
- * table is what @spec says; remember that.
- */
-static void remember(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec,
-		     struct fw_elems want[FW_SET_COUNT], uint32_t before, bool sent)
+/* Validate the whole spec, read the whole table, plan, send; then cache what it left. */
+static int apply_full(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
 {
-	uint32_t after;
+	struct fw_elems want[FW_SET_COUNT];
+	struct fw_state st;
+	struct fw_batch b;
+	unsigned int changes = 0;
+	uint32_t gen = 0, after;
+	bool have_gen, sent = false;
+	int r;
 
-	if (fw_gen_get(ctx, &after) == 0 && after == before + (sent ? 1u : 0u))
-		fw_cache_store(ctx, spec, want, after);
-	else
-		fw_cache_drop(ctx);
+	r = vnet_fw_validate(spec, &ctx->err);
+	if (r < 0)
+		return r;
+	memset(want, 0, sizeof(want));
+	fw_cache_drop(ctx);
+	have_gen = fw_gen_get(ctx, &gen) == 0;
+	r = fw_state_read(ctx, &st);
+	if (r < 0)
+		return r;
+	fw_batch_init(&b);
+	r = fw_desired_elems(spec, want);
+	if (r >= 0)
+		r = plan(spec, &st, &b, &changes, NULL, 0, want);
+	if (r < 0) {
+		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
+	} else if (changes) {
+		r = fw_batch_send(ctx, &b);
+		sent = r == 0;
+	}
+	fw_batch_release(&b);
+	fw_state_release(&st);
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		fw_elems_release(&want[s]);
+	/* nobody committed since @gen but us: the table is what @spec says */
+	if (r == 0 && have_gen && fw_gen_get(ctx, &after) == 0 && after == gen + (sent ? 1u : 0u))
+		fw_cache_store(ctx, spec, after);
+	return r;
 }
 
 VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
 {
-	struct fw_elems want[FW_SET_COUNT];
-	struct fw_state st, *cached;
-	uint32_t gen = 0;
-	bool have_gen, sent;
+	uint32_t gen;
 	int r;
 
 	vnet_ctx_clear_error(ctx);
-	r = vnet_fw_validate(spec, &ctx->err);
-	if (r < 0)
-		return r;
-	/* made once: the plan compares with them, the cache keeps them */
-	memset(want, 0, sizeof(want));
-	r = fw_desired_elems(spec, want);
-	if (r < 0) {
-		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
-		goto out;
+	/* nobody committed since our last apply: plan from what we left, network by network */
+	if (ctx->fw_cache && fw_gen_get(ctx, &gen) == 0 && fw_cache_valid(ctx, gen)) {
+		r = apply_cached(ctx, spec, gen);
+		if (r != -EAGAIN)
+			return r;
 	}
-	have_gen = fw_gen_get(ctx, &gen) == 0;
-	cached = have_gen ? fw_cache_state(ctx, gen) : NULL;
-	if (cached) {
-		/* nobody committed since our last apply: the table is what we left */
-		r = plan_and_send(ctx, spec, cached, want, &gen, &sent);
-		if (r == 0) {
-			remember(ctx, spec, want, gen, sent);
-			goto out;
-		}
-		fw_cache_drop(ctx);
-		if (r != -ERESTART)
-			goto out;
-		/* someone committed in between and the kernel refused: read it after all */
-		vnet_ctx_clear_error(ctx);
-		have_gen = fw_gen_get(ctx, &gen) == 0;
-	}
-	fw_cache_drop(ctx);
-	r = fw_state_read(ctx, &st);
-	if (r < 0)
-		goto out;
-	r = plan_and_send(ctx, spec, &st, want, NULL, &sent);
-	fw_state_release(&st);
-	if (r == 0 && have_gen)
-		remember(ctx, spec, want, gen, sent);
-out:
-	for (int s = 0; s < FW_SET_COUNT; s++)
-		fw_elems_release(&want[s]);
-	return r;
+	return apply_full(ctx, spec);
 }
 
 VNET_EXPORT int vnet_fw_delete(struct vnet_ctx *ctx)
