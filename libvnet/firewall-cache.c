@@ -718,7 +718,6 @@ void fw_cache_commit(struct vnet_ctx *ctx, struct fw_delta *d, uint32_t genid)
 				r = -ENOMEM;
 				break;
 			}
-			dn->old = e;
 		}
 		e->in = in;
 		memcpy(e->tag, dn->tag, sizeof(e->tag));
