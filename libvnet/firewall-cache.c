@@ -429,6 +429,13 @@ void vnet_fw_cache_free(struct vnet_ctx *ctx)
 	fw_cache_drop(ctx);
 }
 
+bool fw_cache_genid(struct vnet_ctx *ctx, uint32_t *genid)
+{
+	if (ctx->fw_cache)
+		*genid = ctx->fw_cache->genid;
+	return ctx->fw_cache != NULL;
+}
+
 bool fw_cache_valid(struct vnet_ctx *ctx, uint32_t genid)
 {
 	return ctx->fw_cache && ctx->fw_cache->genid == genid;
@@ -474,6 +481,8 @@ void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint3
 		r = fw_network_elems(n, el);
 		if (r >= 0)
 			r = keys_of(el, &e->keys, &e->n_keys);
+		e->cap_keys = e->n_keys;
+		e->cap_forwards = e->in.n_forwards;
 		if (r >= 0)
 			r = fw_map_put(&c->names, e->in.name, strlen(e->in.name), e);
 		if (r >= 0)
@@ -722,7 +731,8 @@ void fw_cache_commit(struct vnet_ctx *ctx, struct fw_delta *d, uint32_t genid)
 		e->in = in;
 		memcpy(e->tag, dn->tag, sizeof(e->tag));
 		e->keys = dn->keys;
-		e->n_keys = dn->n_keys;
+		e->n_keys = e->cap_keys = dn->n_keys;
+		e->cap_forwards = e->in.n_forwards;
 		dn->keys = NULL;
 		r = fw_map_put(&c->names, e->in.name, strlen(e->in.name), e);
 		if (r >= 0)
@@ -734,6 +744,192 @@ void fw_cache_commit(struct vnet_ctx *ctx, struct fw_delta *d, uint32_t genid)
 	}
 	spans_settle(c, from);
 	c->genid = genid;
+}
+
+/* Do @a and @b listen on the same key: map, protocol, address, ports? */
+static bool same_listener(const struct vnet_fw_forward *a, const struct vnet_fw_forward *b)
+{
+	uint16_t a_end = a->port_end > a->port ? a->port_end : a->port;
+	uint16_t b_end = b->port_end > b->port ? b->port_end : b->port;
+
+	return fw_forward_set(a) == fw_forward_set(b) && a->proto == b->proto &&
+	       a->has_address == b->has_address &&
+	       (!a->has_address || prefix_eq(&a->address, &b->address)) && a->port == b->port &&
+	       a_end == b_end;
+}
+
+/* Room for @more keys in @e's array; the index follows the keys when they move. */
+static int keys_reserve(struct fw_cache *c, struct fw_cnet *e, size_t more)
+{
+	size_t cap = e->cap_keys ? e->cap_keys * 2 : 16;
+	struct fw_ekey *v;
+
+	if (e->n_keys + more <= e->cap_keys)
+		return 0;
+	if (cap < e->n_keys + more)
+		cap = e->n_keys + more;
+	v = malloc(cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (e->n_keys)
+		memcpy(v, e->keys, e->n_keys * sizeof(*v));
+	for (size_t k = 0; k < e->n_keys; k++)
+		fw_map_put(&c->keys, &v[k], ekey_len(&v[k]), e);
+	free(e->keys);
+	e->keys = v;
+	e->cap_keys = cap;
+	return 0;
+}
+
+/* The keys of forward @f of network @network. */
+static int forward_keys(const char *network, const struct vnet_fw_forward *f,
+			struct fw_ekey **keys, size_t *n)
+{
+	struct fw_elems el[FW_SET_COUNT];
+	int r;
+
+	memset(el, 0, sizeof(el));
+	r = fw_forward_elems(network, f, &el[fw_forward_set(f)]);
+	if (r >= 0)
+		r = keys_of(el, keys, n);
+	elems_release(el);
+	return r;
+}
+
+static int forward_added(struct fw_cache *c, struct fw_cnet *e, const struct vnet_fw_forward *f)
+{
+	struct fw_ekey *keys;
+	size_t n_keys;
+	int r;
+
+	r = forward_keys(e->in.name, f, &keys, &n_keys);
+	if (r < 0)
+		return r;
+	/* a key another network has: the kernel's element is not this forward's */
+	for (size_t k = 0; k < n_keys; k++)
+		if (fw_map_get(&c->keys, &keys[k], ekey_len(&keys[k]))) {
+			r = -EEXIST;
+			goto out;
+		}
+	if (e->in.n_forwards == e->cap_forwards) {
+		size_t cap = e->cap_forwards ? e->cap_forwards * 2 : 4;
+		struct vnet_fw_forward *v = realloc((void *)e->in.forwards, cap * sizeof(*v));
+
+		if (!v) {
+			r = -ENOMEM;
+			goto out;
+		}
+		e->in.forwards = v;
+		e->cap_forwards = cap;
+	}
+	r = keys_reserve(c, e, n_keys);
+	if (r < 0)
+		goto out;
+	((struct vnet_fw_forward *)e->in.forwards)[e->in.n_forwards++] = *f;
+	for (size_t k = 0; k < n_keys && r >= 0; k++) {
+		e->keys[e->n_keys] = keys[k];
+		r = fw_map_put(&c->keys, &e->keys[e->n_keys], ekey_len(&keys[k]), e);
+		e->n_keys++;
+	}
+out:
+	free(keys);
+	return r;
+}
+
+static int forward_removed(struct fw_cache *c, struct fw_cnet *e, size_t at)
+{
+	struct vnet_fw_forward *v = (struct vnet_fw_forward *)e->in.forwards;
+	struct fw_ekey *keys;
+	size_t n_keys;
+	int r;
+
+	r = forward_keys(e->in.name, &v[at], &keys, &n_keys);
+	if (r < 0)
+		return r;
+	for (size_t k = 0; k < n_keys; k++) {
+		const struct fw_ekey *in = fw_map_key(&c->keys, &keys[k], ekey_len(&keys[k]));
+		size_t i = SIZE_MAX;
+
+		if (in && fw_map_get(&c->keys, &keys[k], ekey_len(&keys[k])) == e)
+			i = (size_t)(in - e->keys);
+		if (i >= e->n_keys) {
+			r = -ENOENT;
+			break;
+		}
+		/* the last key takes the place of the one that goes */
+		fw_map_del(&c->keys, &keys[k], ekey_len(&keys[k]));
+		e->keys[i] = e->keys[--e->n_keys];
+		if (i < e->n_keys)
+			fw_map_put(&c->keys, &e->keys[i], ekey_len(&e->keys[i]), e);
+	}
+	free(keys);
+	if (r < 0)
+		return r;
+	memmove(&v[at], &v[at + 1], (e->in.n_forwards - at - 1) * sizeof(*v));
+	e->in.n_forwards--;
+	return 0;
+}
+
+/* Where @e has a forward listening where @f does; SIZE_MAX: nowhere. */
+static size_t find_listener(const struct fw_cnet *e, const struct vnet_fw_forward *f)
+{
+	for (size_t i = 0; i < e->in.n_forwards; i++)
+		if (same_listener(&e->in.forwards[i], f))
+			return i;
+	return SIZE_MAX;
+}
+
+void fw_cache_forward(struct vnet_ctx *ctx, const char *network, const struct vnet_fw_forward *f,
+		      bool add, uint32_t before)
+{
+	struct fw_cache *c = ctx->fw_cache;
+	struct fw_cnet *e = c ? fw_map_get(&c->names, network, strlen(network)) : NULL;
+	size_t at;
+
+	if (!e)
+		goto drop;
+	if (add) {
+		struct vnet_fw_forward port = *f;
+		struct fw_elems one = { NULL, 0, 0 };
+		struct fw_ekey k;
+		bool known;
+
+		/* its first port in no network's keys: a new forward, found without a scan */
+		port.port_end = 0;
+		if (fw_forward_elems(network, &port, &one) < 0 || one.n != 1) {
+			fw_elems_release(&one);
+			goto drop;
+		}
+		ekey_of(&k, fw_forward_set(f), &one.v[0]);
+		fw_elems_release(&one);
+		known = fw_map_get(&c->keys, &k, ekey_len(&k)) != NULL;
+		if (!known) {
+			if (forward_added(c, e, f) < 0)
+				goto drop;
+		} else {
+			uint32_t now;
+
+			/*
+			 * Added again: the kernel kept what it had, when that was
+			 * this very forward, and may have committed nothing at all.
+			 */
+			at = find_listener(e, f);
+			if (at == SIZE_MAX || !forward_eq(&e->in.forwards[at], f) ||
+			    fw_gen_get(ctx, &now) < 0 || (now != before && now != before + 1))
+				goto drop;
+			c->genid = now;
+			return;
+		}
+	} else {
+		at = find_listener(e, f);
+		if (at == SIZE_MAX || forward_removed(c, e, at) < 0)
+			goto drop;
+	}
+	/* a batch that changed something: exactly one commit */
+	c->genid = before + 1;
+	return;
+drop:
+	fw_cache_drop(ctx);
 }
 
 /* ---- the cache as a state, to compare with what is read back ---- */

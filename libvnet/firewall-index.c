@@ -52,6 +52,13 @@ void *fw_map_get(const struct fw_map *m, const void *key, size_t len)
 	return s ? s->val : NULL;
 }
 
+const void *fw_map_key(const struct fw_map *m, const void *key, size_t len)
+{
+	struct fw_map_slot *s = find(m, fw_hash(key, len), key, len);
+
+	return s ? s->key : NULL;
+}
+
 static void place(struct fw_map *m, const struct fw_map_slot *x)
 {
 	size_t i = slot_of(m, x->h);

@@ -215,6 +215,8 @@ struct fw_map {
 
 uint64_t fw_hash(const void *p, size_t n);
 void *fw_map_get(const struct fw_map *m, const void *key, size_t len);
+/* The key as the map holds it (the pointer given to fw_map_put), or NULL. */
+const void *fw_map_key(const struct fw_map *m, const void *key, size_t len);
 /* Add or replace; the key's bytes must stay valid while it is in the map. */
 int fw_map_put(struct fw_map *m, const void *key, size_t len, void *val);
 void fw_map_del(struct fw_map *m, const void *key, size_t len);
@@ -235,7 +237,8 @@ struct fw_cnet {
 	struct vnet_fw_network in;
 	char tag[FW_TAG_MAX];          /* fw_network_tag (its chains' fingerprint) */
 	struct fw_ekey *keys;          /* the keys of its elements, in every set */
-	size_t n_keys;
+	size_t n_keys, cap_keys;
+	size_t cap_forwards;           /* room in in.forwards (forwards added one by one) */
 	size_t at;                     /* its place in the cache's array */
 	size_t next;                   /* hint: the place of the network after it in the last spec */
 	/* during one apply */
@@ -269,6 +272,8 @@ struct fw_delta {
 int fw_gen_get(struct vnet_ctx *ctx, uint32_t *genid);
 /* The state @spec's apply leaves: what fw_state_read would find, without the rule signatures. */
 int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st);
+/* The generation the cache was made for; false: there is no cache. */
+bool fw_cache_genid(struct vnet_ctx *ctx, uint32_t *genid);
 /* Is the cache what generation @genid holds? */
 bool fw_cache_valid(struct vnet_ctx *ctx, uint32_t genid);
 /* The cached table as a state (a derived one); -ENOENT when the generation is not @genid. */
@@ -286,6 +291,14 @@ int fw_cache_delta(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, struct
 /* After the delta's batch was committed as generation @genid (or nothing was sent): take it in. */
 void fw_cache_commit(struct vnet_ctx *ctx, struct fw_delta *d, uint32_t genid);
 void fw_delta_release(struct fw_delta *d);
+/*
+ * After vnet_fw_forward_add/remove of @f (network @network) in a batch made
+ * for generation @before (the cache's) that the kernel took: the network's
+ * entry gains or loses the forward. What the cache cannot account for
+ * exactly drops it.
+ */
+void fw_cache_forward(struct vnet_ctx *ctx, const char *network, const struct vnet_fw_forward *f,
+		      bool add, uint32_t before);
 void fw_cache_drop(struct vnet_ctx *ctx);
 /* Make the batch conditional on generation @genid (right after fw_batch_init). */
 int fw_batch_genid(struct fw_batch *b, uint32_t genid);

@@ -19,6 +19,7 @@
 #include "testlib.h"
 
 #define MAX_NETS 64
+#define MAX_FWDS 400
 
 /* A network the test can change field by field; nets[] points into it. */
 struct mnet {
@@ -26,7 +27,7 @@ struct mnet {
 	enum vnet_fw_mode mode;
 	struct vnet_prefix subs[2];
 	size_t n_subs;
-	struct vnet_fw_forward fwds[4];
+	struct vnet_fw_forward fwds[MAX_FWDS];
 	size_t n_fwds;
 	bool uplink, snat;
 	struct vnet_prefix snat4;
@@ -410,6 +411,85 @@ static void test_foreign_changes(void)
 	apply_and_compare("after repairs");
 }
 
+static unsigned int rnd(unsigned int n);
+
+/* Forwards added and removed one by one through the API keep the cache right. */
+static void test_forward_add_remove(void)
+{
+	struct mnet *m = &model[0];
+	struct vnet_fw_forward f = fwd(IPPROTO_TCP, 25000, pfx("10.50.%u.20", 0));
+	struct vnet_fw_forward clash = fwd(IPPROTO_TCP, 25000, pfx("10.50.%u.20", 7));
+	struct vnet_fw_spec s;
+	uint32_t g;
+
+	apply_and_compare("before the forwards");
+	s = spec();
+	CU_ASSERT_EQUAL_FATAL(vnet_fw_forward_add(ctx, &s.networks[0], &f), 0);
+	m->fwds[m->n_fwds++] = f;
+	CU_ASSERT_TRUE(fw_cache_valid(ctx, gen()));
+	delta_is(0, 0);
+	apply_and_compare("a forward added through the API");
+	/* again: nothing changes, the cache stays */
+	CU_ASSERT_EQUAL(vnet_fw_forward_add(ctx, &s.networks[0], &f), 0);
+	CU_ASSERT_TRUE(fw_cache_valid(ctx, gen()));
+	delta_is(0, 0);
+	/* its listen port on another network: the kernel refuses, nothing moves */
+	g = gen();
+	CU_ASSERT_EQUAL(vnet_fw_forward_add(ctx, &s.networks[7], &clash), -EEXIST);
+	CU_ASSERT_EQUAL(gen(), g);
+	CU_ASSERT_TRUE(fw_cache_valid(ctx, g));
+	/* the first forward of n0 removed */
+	s = spec();
+	CU_ASSERT_EQUAL_FATAL(vnet_fw_forward_remove(ctx, &s.networks[0], &m->fwds[0]), 0);
+	memmove(&m->fwds[0], &m->fwds[1], (m->n_fwds - 1) * sizeof(m->fwds[0]));
+	m->n_fwds--;
+	CU_ASSERT_TRUE(fw_cache_valid(ctx, gen()));
+	delta_is(0, 0);
+	apply_and_compare("a forward removed through the API");
+
+	/* hundreds, with ranges, then half of them removed in another order */
+	for (unsigned int i = 0; m->n_fwds < MAX_FWDS; i++) {
+		struct vnet_fw_forward x = fwd(i % 2 ? IPPROTO_UDP : IPPROTO_TCP, 26000 + 4 * i,
+					       pfx("10.50.0.%u", 30 + i % 30)); /* n0 is a /26 now */
+
+		x.port_end = i % 3 ? 0 : (uint16_t)(x.port + 2);
+		s = spec();
+		CU_ASSERT_EQUAL_FATAL(vnet_fw_forward_add(ctx, &s.networks[0], &x), 0);
+		m->fwds[m->n_fwds++] = x;
+	}
+	CU_ASSERT_TRUE(fw_cache_valid(ctx, gen()));
+	delta_is(0, 0);
+	apply_and_compare("hundreds of forwards added through the API");
+	for (unsigned int k = 0; k < MAX_FWDS / 2; k++) {
+		size_t at = rnd((unsigned int)m->n_fwds);
+
+		s = spec();
+		CU_ASSERT_EQUAL_FATAL(vnet_fw_forward_remove(ctx, &s.networks[0], &m->fwds[at]), 0);
+		memmove(&m->fwds[at], &m->fwds[at + 1], (m->n_fwds - at - 1) * sizeof(m->fwds[0]));
+		m->n_fwds--;
+	}
+	CU_ASSERT_TRUE(fw_cache_valid(ctx, gen()));
+	delta_is(0, 0);
+	apply_and_compare("half of them removed through the API");
+	/* someone else commits first: the batch made for the cache's generation is refused, sent again */
+	CU_ASSERT_EQUAL_FATAL(tl_run("nft add table ip other && nft delete table ip other"), 0);
+	f = fwd(IPPROTO_TCP, 25001, pfx("10.50.%u.21", 0));
+	s = spec();
+	CU_ASSERT_EQUAL(vnet_fw_forward_add(ctx, &s.networks[0], &f), 0);
+	CU_ASSERT_FALSE(fw_cache_valid(ctx, gen()));
+	m->fwds[m->n_fwds++] = f;
+	apply_and_compare("a forward added after someone else's commit");
+	/* n0's listen key removed through n1, which has no such forward: the cache is dropped */
+	s = spec();
+	f = m->fwds[0];
+	f.to = pfx("10.50.%u.20", 1);
+	CU_ASSERT_EQUAL(vnet_fw_forward_remove(ctx, &s.networks[1], &f), 0);
+	CU_ASSERT_FALSE(fw_cache_valid(ctx, gen()));
+	apply_and_compare("after a removal through another network");
+	m->n_fwds = 2;
+	apply_and_compare("fewer forwards");
+}
+
 /* Random changes, each compared with a fresh apply. */
 static unsigned int rnd(unsigned int n)
 {
@@ -474,6 +554,7 @@ static CU_TestInfo tests[] = {
 	{ "removed, renamed, keys passing between networks, reordered", test_remove_and_rename },
 	{ "clashes with networks that stay are refused, nothing changes", test_refused },
 	{ "foreign changes are read and repaired", test_foreign_changes },
+	{ "forwards added and removed through the API keep the cache", test_forward_add_remove },
 	{ "random changes", test_random_changes },
 	CU_TEST_INFO_NULL,
 };
