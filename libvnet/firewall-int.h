@@ -337,6 +337,8 @@ void fw_sig_index_release(struct fw_sig_index *idx);
  */
 int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batch *b,
 	    unsigned int *changes, char *why, size_t whylen);
+/* What makes the table the cache describes match the spec of @d (fw_cache_delta). */
+int fw_plan_delta(const struct fw_delta *d, struct fw_batch *b, unsigned int *changes);
 
 
 #endif

@@ -357,7 +357,7 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
  * The order is fw_plan's: chains first (elements jump to them), elements
  * out, elements in, then the chains and flowtables nothing uses any more.
  */
-static int plan_delta(const struct fw_delta *d, struct fw_batch *b, unsigned int *changes)
+int fw_plan_delta(const struct fw_delta *d, struct fw_batch *b, unsigned int *changes)
 {
 	*changes = 0;
 	for (size_t i = 0; i < d->n_dirty; i++) {
@@ -424,7 +424,7 @@ static int apply_cached(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, u
 	fw_batch_init(&b);
 	if (fw_batch_genid(&b, gen) < 0)
 		b.error = -ENOMEM;
-	r = plan_delta(&d, &b, &changes);
+	r = fw_plan_delta(&d, &b, &changes);
 	if (r < 0) {
 		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
 	} else if (changes) {

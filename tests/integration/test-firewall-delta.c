@@ -7,7 +7,9 @@
  * a namespace of its own; only the networks that changed are dirty and
  * networks that did not change keep their rules (same handles); a spec
  * that clashes with a network that did not change is refused with
- * vnet_fw_validate's words and changes nothing, the cache included.
+ * vnet_fw_validate's words and changes nothing, the cache included;
+ * forwards added and removed through the API keep the cache right; verify
+ * answers from the cache and names what differs.
  */
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -413,6 +415,47 @@ static void test_foreign_changes(void)
 
 static unsigned int rnd(unsigned int n);
 
+/* Verify while the cache holds: answered from it, and it names what differs. */
+static void test_verify_from_cache(void)
+{
+	struct vnet_fw_spec s;
+	struct mnet keep = model[2];
+	bool matches = false;
+	uint32_t g;
+
+	apply_and_compare("before verify");
+	g = gen();
+	CU_ASSERT_TRUE_FATAL(fw_cache_valid(ctx, g));
+	s = spec();
+	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &s, &matches), 0);
+	CU_ASSERT_TRUE(matches);
+	model[2].subs[0].len = 25;
+	model[n_model++] = model[0];
+	snprintf(model[n_model - 1].name, sizeof(model[0].name), "extra");
+	snprintf(model[n_model - 1].bridge, sizeof(model[0].bridge), "vdextra");
+	model[n_model - 1].subs[0] = pfx("10.60.%u.1/24", 0);
+	model[n_model - 1].n_fwds = 0;
+	memmove(&model[3], &model[4], (n_model - 4) * sizeof(model[0]));
+	n_model--;
+	s = spec();
+	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &s, &matches), 0);
+	CU_ASSERT_FALSE(matches);
+	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "network 'n2' was applied with other settings"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "network 'extra' is not in the table"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(vnet_ctx_errmsg(ctx), "network 'n3' is in the table but not in the spec"));
+	/* only looked: nothing sent, the cache still what it was */
+	CU_ASSERT_EQUAL(gen(), g);
+	CU_ASSERT_TRUE(fw_cache_valid(ctx, g));
+	cache_is_kernel();
+	/* an invalid spec: the validator's words, as without the cache */
+	model[2].subs[0].len = 33;
+	s = spec();
+	CU_ASSERT_EQUAL(vnet_fw_verify(ctx, &s, &matches), -EINVAL);
+	CU_ASSERT_FALSE(matches);
+	model[2] = keep;
+	apply_and_compare("after verify");
+}
+
 /* Forwards added and removed one by one through the API keep the cache right. */
 static void test_forward_add_remove(void)
 {
@@ -555,6 +598,7 @@ static CU_TestInfo tests[] = {
 	{ "clashes with networks that stay are refused, nothing changes", test_refused },
 	{ "foreign changes are read and repaired", test_foreign_changes },
 	{ "forwards added and removed through the API keep the cache", test_forward_add_remove },
+	{ "verify answers from the cache", test_verify_from_cache },
 	{ "random changes", test_random_changes },
 	CU_TEST_INFO_NULL,
 };
