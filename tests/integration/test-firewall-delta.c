@@ -10,7 +10,9 @@
  * that clashes with a network that did not change is refused with
  * vnet_fw_validate's words and changes nothing, the cache included;
  * forwards added and removed through the API keep the cache right; verify
- * answers from the cache and names what differs.
+ * answers from the cache and names what differs; the per-length sets and
+ * the prefix chains are made again only when the first subnet of a length
+ * comes or the last goes, fwd_flow only when the flowtable networks change.
  */
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -547,6 +549,100 @@ static void test_forward_add_remove(void)
 	apply_and_compare("fewer forwards");
 }
 
+/* Does @b have a message that does @what? */
+static bool batch_does(const struct fw_batch *b, const char *what)
+{
+	for (unsigned int i = 0; i < b->n_what; i++)
+		if (b->what[i] && !strcmp(b->what[i], what))
+			return true;
+	return false;
+}
+
+/*
+ * What all networks share follows the networks that change: the per-length
+ * sets and the prefix chains come and go with the first and last subnet of
+ * a length, fwd_flow with the networks that have a flowtable (this kernel
+ * may have no flowtables: that delta is planned, not sent).
+ */
+static void test_shared(void)
+{
+	struct vnet_fw_spec s;
+	struct fw_delta d;
+	struct fw_batch b;
+	unsigned int changes;
+
+	CU_ASSERT_EQUAL_FATAL(vnet_fw_delete(ctx), 0);
+	n_model = 0;
+	for (unsigned int i = 0; i < 10; i++)
+		make(&model[n_model++], i);
+	apply_and_compare("ten for the shared parts");
+	CU_ASSERT_NOT_EQUAL(tl_run("nft list set inet vnet n4_27 >/dev/null 2>&1"), 0);
+
+	/* a length nobody had: its sets and rules come */
+	model[0].subs[0].len = 27;
+	s = spec();
+	CU_ASSERT_EQUAL_FATAL(fw_cache_delta(ctx, &s, &d), 0);
+	CU_ASSERT_TRUE(d.prefixes);
+	CU_ASSERT_FALSE(d.flow);
+	CU_ASSERT_TRUE(d.want_sets[FW_SET_N4 + 27] && !d.have_sets[FW_SET_N4 + 27]);
+	fw_delta_release(&d);
+	apply_and_compare("a new prefix length");
+	CU_ASSERT_EQUAL(tl_run("nft list set inet vnet n4_27 >/dev/null 2>&1"), 0);
+	CU_ASSERT_EQUAL(tl_run("nft list set inet vnet r4_27 >/dev/null 2>&1"), 0);
+
+	/* another network of that length: elements only */
+	model[1].subs[0].len = 27;
+	s = spec();
+	CU_ASSERT_EQUAL_FATAL(fw_cache_delta(ctx, &s, &d), 0);
+	CU_ASSERT_FALSE(d.prefixes);
+	fw_delta_release(&d);
+	apply_and_compare("a second network of that length");
+
+	/* the last of that length gone (one changes, one goes): its sets and rules go */
+	model[0].subs[0].len = 24;
+	memmove(&model[1], &model[2], (n_model - 2) * sizeof(model[0]));
+	n_model--;
+	s = spec();
+	CU_ASSERT_EQUAL_FATAL(fw_cache_delta(ctx, &s, &d), 0);
+	CU_ASSERT_TRUE(d.prefixes);
+	CU_ASSERT_TRUE(!d.want_sets[FW_SET_N4 + 27] && d.have_sets[FW_SET_N4 + 27]);
+	fw_delta_release(&d);
+	apply_and_compare("the last of a prefix length gone");
+	CU_ASSERT_NOT_EQUAL(tl_run("nft list set inet vnet n4_27 >/dev/null 2>&1"), 0);
+
+	/* the IPv6 length of the nat networks with an uplink: goes with the last of them */
+	for (size_t i = 0; i < n_model; i++) {
+		if (model[i].n_subs == 2)
+			model[i].n_fwds = 0; /* its forward targets the IPv6 subnet */
+		model[i].n_subs = 1;
+	}
+	apply_and_compare("no IPv6 subnet left");
+	CU_ASSERT_NOT_EQUAL(tl_run("nft list set inet vnet a6_64 >/dev/null 2>&1"), 0);
+
+	/* a flowtable: fwd_flow made again with it, no prefix chain touched */
+	s = spec();
+	nets[0].flowtable = true;
+	CU_ASSERT_EQUAL_FATAL(fw_cache_delta(ctx, &s, &d), 0);
+	CU_ASSERT_EQUAL(d.n_dirty, 1);
+	CU_ASSERT_TRUE(d.flow);
+	CU_ASSERT_FALSE(d.prefixes);
+	CU_ASSERT_EQUAL(d.n_flowtables, 0);
+	fw_batch_init(&b);
+	CU_ASSERT_EQUAL(fw_plan_delta(&d, &b, &changes), 0);
+	CU_ASSERT_TRUE(changes > 0);
+	CU_ASSERT_TRUE(batch_does(&b, "flush chain fwd_flow"));
+	CU_ASSERT_TRUE(batch_does(&b, "add flowtable ft_n0"));
+	CU_ASSERT_FALSE(batch_does(&b, "flush chain src_ok"));
+	fw_batch_release(&b);
+	fw_delta_release(&d);
+	/* the same spec without it: nothing shared changes */
+	s = spec();
+	CU_ASSERT_EQUAL_FATAL(fw_cache_delta(ctx, &s, &d), 0);
+	CU_ASSERT_EQUAL(d.n_dirty, 0);
+	CU_ASSERT_FALSE(d.flow || d.prefixes);
+	fw_delta_release(&d);
+}
+
 /* Random changes, each compared with a fresh apply. */
 static unsigned int rnd(unsigned int n)
 {
@@ -607,13 +703,14 @@ static int teardown(void)
 
 static CU_TestInfo tests[] = {
 	{ "networks added one by one", test_build_up_one_by_one },
-	{ "one network changes, the others keep their rules", test_change_one },
+	{ "one network changes, the chains keep their rules", test_change_one },
 	{ "removed, renamed, keys passing between networks, reordered", test_remove_and_rename },
 	{ "clashes with networks that stay are refused, nothing changes", test_refused },
 	{ "foreign changes are read and repaired", test_foreign_changes },
 	{ "forwards added and removed through the API keep the cache", test_forward_add_remove },
 	{ "verify answers from the cache", test_verify_from_cache },
 	{ "random changes", test_random_changes },
+	{ "prefix lengths and flowtables follow the networks that change", test_shared },
 	CU_TEST_INFO_NULL,
 };
 
