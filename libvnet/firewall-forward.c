@@ -244,6 +244,8 @@ static int forward_change(struct vnet_ctx *ctx, const struct vnet_fw_network *ne
 	struct fw_batch b;
 	enum fw_set set;
 	char desc[160], name[FW_SET_NAME_MAX];
+	uint32_t gen;
+	bool cached;
 	int r;
 
 	vnet_ctx_clear_error(ctx);
@@ -259,10 +261,28 @@ static int forward_change(struct vnet_ctx *ctx, const struct vnet_fw_network *ne
 		fw_elems_release(&el);
 		return vnet_ctx_fail(ctx, r, "out of memory");
 	}
-	fw_batch_init(&b);
-	fw_batch_elems(&b, add, set, el.v, el.n);
-	r = fw_batch_send(ctx, &b);
-	fw_batch_release(&b);
+	/*
+	 * With a cache of the last apply the batch is made for its generation:
+	 * when the kernel takes it, this is the only commit since and the cache
+	 * can follow it; when someone committed in between, the kernel refuses
+	 * it (ERESTART), the cache is stale and the batch goes again plainly.
+	 */
+	cached = fw_cache_genid(ctx, &gen);
+	for (;;) {
+		fw_batch_init(&b);
+		if (cached && fw_batch_genid(&b, gen) < 0)
+			b.error = -ENOMEM;
+		fw_batch_elems(&b, add, set, el.v, el.n);
+		r = fw_batch_send(ctx, &b);
+		fw_batch_release(&b);
+		if (r != -ERESTART || !cached)
+			break;
+		fw_cache_drop(ctx);
+		cached = false;
+		ctx->err.msg[0] = '\0';
+	}
+	if (r == 0 && cached)
+		fw_cache_forward(ctx, network->name, fwd, add, gen);
 	fw_forward_format(fwd, desc, sizeof(desc));
 
 	if (r == -ENOENT && !add) {

@@ -195,7 +195,9 @@ unsigned int fw_flow_rule_count(const struct vnet_fw_spec *spec);
 void fw_flow_tag(const struct vnet_fw_spec *spec, char *buf, size_t len);
 /* Delete flowtable @name (no rule may use it by then). */
 void fw_build_flowtable_delete(struct fw_batch *b, const char *name);
-/* Desired elements of every set/map for @spec. */
+/* The elements @n puts into each set/map, appended to @out (unsorted). */
+int fw_network_elems(const struct vnet_fw_network *n, struct fw_elems out[FW_SET_COUNT]);
+/* Desired elements of every set/map for @spec (sorted). */
 int fw_desired_elems(const struct vnet_fw_spec *spec, struct fw_elems out[FW_SET_COUNT]);
 
 /* ---- validation (firewall-validate.c) ---- */
@@ -235,23 +237,124 @@ struct fw_chain_state *fw_state_chain(struct fw_state *st, const char *name);
 void fw_state_sort(struct fw_state *st);
 bool fw_state_has_flowtable(const struct fw_state *st, const char *name);
 
+/* ---- hash map of byte strings to pointers (firewall-index.c) ---- */
+
+struct fw_map_slot {
+	uint64_t h;            /* 0: empty */
+	const void *key;       /* borrowed */
+	size_t len;
+	void *val;
+};
+
+struct fw_map {
+	struct fw_map_slot *v;
+	size_t cap, n;
+};
+
+uint64_t fw_hash(const void *p, size_t n);
+void *fw_map_get(const struct fw_map *m, const void *key, size_t len);
+/* The key as the map holds it (the pointer given to fw_map_put), or NULL. */
+const void *fw_map_key(const struct fw_map *m, const void *key, size_t len);
+/* Add or replace; the key's bytes must stay valid while it is in the map. */
+int fw_map_put(struct fw_map *m, const void *key, size_t len, void *val);
+void fw_map_del(struct fw_map *m, const void *key, size_t len);
+void fw_map_release(struct fw_map *m);
+
 /* ---- the table as this context left it (firewall-cache.c) ---- */
+
+#define FW_TAG_MAX 64
+
+/* One key a network puts into a set or map: every key has one owner. */
+struct fw_ekey {
+	uint8_t set, klen;
+	uint8_t key[FW_KEY_MAX];
+};
+
+/* A network as last applied: its input (a deep copy) and the keys of its elements. */
+struct fw_cnet {
+	struct vnet_fw_network in;
+	struct fw_ekey *keys;          /* the keys of its elements, in every set */
+	size_t n_keys, cap_keys;
+	size_t cap_forwards;           /* room in in.forwards (forwards added one by one) */
+	size_t at;                     /* its place in the cache's array */
+	size_t next;                   /* hint: the place of the network after it in the last spec */
+	/* during one apply */
+	uint32_t seen;                 /* the apply's epoch: still in the spec */
+	bool dirty;                    /* in the spec with other input */
+};
+
+/* A network of the spec that is new or whose input differs from the cache's. */
+struct fw_dirty {
+	const struct vnet_fw_network *n;
+	struct fw_cnet *old;           /* NULL: new */
+	struct fw_ekey *keys;          /* for the index, once committed */
+	size_t n_keys;
+};
+
+/*
+ * The parts of the table that depend on all networks together, counted so
+ * that a delta sees when they change without looking at the others: how
+ * many subnets of nat and routed networks have each prefix length (the
+ * per-length sets and the prefix chains exist for the lengths in use), and
+ * the networks with a flowtable (fwd_flow and its fingerprint).
+ */
+struct fw_shared {
+	unsigned int len4[33], len6[129];
+	size_t n_flow;
+	char flow_tag[FW_TAG_MAX];     /* fw_flow_tag as applied */
+};
+
+/*
+ * What an apply changes against the cache: only networks whose input
+ * differs, new ones and gone ones; the elements of those, before and after.
+ */
+struct fw_delta {
+	const struct vnet_fw_spec *spec;
+	struct fw_dirty *dirty;        /* in spec order */
+	size_t n_dirty;
+	struct fw_cnet **gone;
+	size_t n_gone;
+	struct fw_elems old[FW_SET_COUNT];  /* elements of dirty and gone networks as applied, sorted */
+	struct fw_elems now[FW_SET_COUNT];  /* elements of dirty networks as wanted, sorted */
+	struct fw_shared shared;       /* as it will be */
+	bool have_sets[FW_SET_COUNT], want_sets[FW_SET_COUNT];
+	bool prefixes;                 /* the lengths in use change: the prefix chains are made again */
+	bool flow;                     /* fwd_flow and the flowtables are made again */
+	char **flowtables;             /* then: the flowtables that exist now */
+	size_t n_flowtables;
+};
 
 /* The nftables generation id (NFT_MSG_GETGEN): one round trip. */
 int fw_gen_get(struct vnet_ctx *ctx, uint32_t *genid);
-/*
- * The state @spec's apply leaves: what fw_state_read would find, without
- * the rule signatures.
- */
+/* The state @spec's apply leaves: what fw_state_read would find, without the rule signatures. */
 int fw_state_from_spec(const struct vnet_fw_spec *spec, struct fw_state *st);
-/* The same with @spec's desired elements already made (sorted); they are moved into @st. */
-int fw_state_from_spec_elems(const struct vnet_fw_spec *spec, struct fw_elems elems[FW_SET_COUNT],
-			     struct fw_state *st);
-/* The cached state when the generation is still @genid, else NULL. */
-struct fw_state *fw_cache_state(struct vnet_ctx *ctx, uint32_t genid);
-/* Remember that generation @genid holds exactly what @spec describes (@elems: its desired elements, moved; may be NULL). */
-void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec,
-		    struct fw_elems elems[FW_SET_COUNT], uint32_t genid);
+/* The generation the cache was made for; false: there is no cache. */
+bool fw_cache_genid(struct vnet_ctx *ctx, uint32_t *genid);
+/* Is the cache what generation @genid holds? */
+bool fw_cache_valid(struct vnet_ctx *ctx, uint32_t genid);
+/* The cached table as a state (a derived one); -ENOENT when the generation is not @genid. */
+int fw_cache_state(struct vnet_ctx *ctx, uint32_t genid, struct fw_state *st);
+/* Remember that generation @genid holds exactly what @spec describes. */
+void fw_cache_store(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint32_t genid);
+/*
+ * fw_cache_delta - compare @spec with the valid cache, network by network:
+ * the cost is one look-up and one comparison per unchanged network. The
+ * networks that differ are validated on their own and against the others
+ * through the cache's indexes. -EAGAIN: the spec may be invalid (or the
+ * cache cannot tell): validate the whole spec and apply without the cache.
+ */
+int fw_cache_delta(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, struct fw_delta *d);
+/* After the delta's batch was committed as generation @genid (or nothing was sent): take it in. */
+void fw_cache_commit(struct vnet_ctx *ctx, struct fw_delta *d, uint32_t genid);
+void fw_delta_release(struct fw_delta *d);
+/*
+ * After vnet_fw_forward_add/remove of @f (network @network) in a batch made
+ * for generation @before (the cache's) that the kernel took: the network's
+ * entry gains or loses the forward. What the cache cannot account for
+ * exactly drops it.
+ */
+void fw_cache_forward(struct vnet_ctx *ctx, const char *network, const struct vnet_fw_forward *f,
+		      bool add, uint32_t before);
 void fw_cache_drop(struct vnet_ctx *ctx);
 /* Make the batch conditional on generation @genid (right after fw_batch_init). */
 int fw_batch_genid(struct fw_batch *b, uint32_t genid);
@@ -292,6 +395,8 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	    unsigned int *changes, char *why, size_t whylen);
 /* Delete table inet vnet (with everything in it). */
 void fw_build_table_delete(struct fw_batch *b);
+/* What makes the table the cache describes match the spec of @d (fw_cache_delta). */
+int fw_plan_delta(const struct fw_delta *d, struct fw_batch *b, unsigned int *changes);
 
 
 #endif

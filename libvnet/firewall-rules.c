@@ -1279,18 +1279,21 @@ static int network_elems(const struct vnet_fw_network *n, struct fw_elems out[FW
 	return r;
 }
 
+int fw_network_elems(const struct vnet_fw_network *n, struct fw_elems out[FW_SET_COUNT])
+{
+	int r = network_elems(n, out);
+
+	for (size_t j = 0; j < n->n_forwards && r >= 0; j++)
+		r = fw_forward_elems(n->name, &n->forwards[j], &out[fw_forward_set(&n->forwards[j])]);
+	return r;
+}
+
 int fw_desired_elems(const struct vnet_fw_spec *spec, struct fw_elems out[FW_SET_COUNT])
 {
 	int r = 0;
 
-	for (size_t i = 0; i < spec->n_networks && r >= 0; i++) {
-		const struct vnet_fw_network *n = &spec->networks[i];
-
-		r = network_elems(n, out);
-		for (size_t j = 0; j < n->n_forwards && r >= 0; j++)
-			r = fw_forward_elems(n->name, &n->forwards[j],
-					     &out[fw_forward_set(&n->forwards[j])]);
-	}
+	for (size_t i = 0; i < spec->n_networks && r >= 0; i++)
+		r = fw_network_elems(&spec->networks[i], out);
 	for (int i = 0; i < FW_SET_COUNT; i++)
 		fw_elems_sort(&out[i]);
 	return r;

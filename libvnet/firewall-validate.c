@@ -41,10 +41,13 @@ static int check_subnet(const struct vnet_fw_network *n, size_t i, struct vnet_e
 	char field[32], s[VNET_PREFIX_STRLEN];
 	int max = p->family == AF_INET ? 32 : 128, r;
 
-	snprintf(field, sizeof(field), "subnet %zu", i);
-	r = check_prefix(n->name, field, p, err);
-	if (r < 0)
-		return r;
+	/* the field's name is printed only when the prefix is refused */
+	if ((p->family != AF_INET && p->family != AF_INET6) || p->len > max) {
+		snprintf(field, sizeof(field), "subnet %zu", i);
+		r = check_prefix(n->name, field, p, err);
+		if (r < 0)
+			return r;
+	}
 	if (p->len == 0 || p->len >= max)
 		return vnet_error_set(err, -EINVAL,
 				      "network '%s': subnet '%s' has prefix length %u; a subnet needs 1 to %d",

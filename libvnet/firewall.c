@@ -336,92 +336,150 @@ int fw_plan(const struct vnet_fw_spec *spec, struct fw_state *st, struct fw_batc
 	return r;
 }
 
-/* Plan against @st and send; *@sent: a batch was committed. @genid: make it conditional. */
-static int plan_and_send(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, struct fw_state *st,
-			 struct fw_elems want[FW_SET_COUNT], const uint32_t *genid, bool *sent)
+/*
+ * The plan of a delta: only the elements of the networks whose input
+ * changed, came or went; the prefix chains and fwd_flow only when what they
+ * are made from (the lengths in use, the flowtable networks) changed. The
+ * order is plan's: sets and chains first, elements out, elements in, then
+ * the sets no length uses any more.
+ */
+int fw_plan_delta(const struct fw_delta *d, struct fw_batch *b, unsigned int *changes)
 {
+	static const struct fw_elems none;
+
+	*changes = 0;
+	if (d->prefixes) {
+		/* rare: the first subnet of a prefix length, or the last one gone */
+		fw_build_prefixes(b, d->spec, false, d->have_sets);
+		(*changes)++;
+	}
+	if (d->flow) {
+		fw_build_flow(b, d->spec, false, d->flowtables, d->n_flowtables);
+		(*changes)++;
+	}
+	/* sets that go (no longer wanted) go as a whole, below, not element by element */
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		if (d->want_sets[s] && d->have_sets[s])
+			diff_elems(b, (enum fw_set)s, &d->now[s], &d->old[s], false, changes, NULL, 0);
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		if (d->want_sets[s])
+			diff_elems(b, (enum fw_set)s, &d->now[s], d->have_sets[s] ? &d->old[s] : &none,
+				   true, changes, NULL, 0);
+	for (int s = FW_SET_FIXED; s < FW_SET_COUNT; s++) {
+		if (d->have_sets[s] && !d->want_sets[s]) {
+			fw_build_prefix_sets_delete(b, d->want_sets, d->have_sets);
+			(*changes)++;
+			break;
+		}
+	}
+	return b->error;
+}
+
+/*
+ * Apply from the cache (the generation is still @gen, ours): plan the
+ * delta, send it conditional on @gen, take it into the cache. -EAGAIN:
+ * apply without the cache (the spec needs a full check, or someone
+ * committed in between and the kernel refused the batch).
+ */
+static int apply_cached(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec, uint32_t gen)
+{
+	struct fw_delta d;
 	struct fw_batch b;
-	unsigned int changes;
+	unsigned int changes = 0;
+	uint32_t after;
+	bool sent = false;
 	int r;
 
-	*sent = false;
+	r = fw_cache_delta(ctx, spec, &d);
+	if (r == -EAGAIN)
+		return r;
+	if (r < 0) {
+		fw_cache_drop(ctx);
+		return vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
+	}
 	fw_batch_init(&b);
-	if (genid && fw_batch_genid(&b, *genid) < 0)
+	if (fw_batch_genid(&b, gen) < 0)
 		b.error = -ENOMEM;
-	r = plan(spec, st, &b, &changes, NULL, 0, want);
+	r = fw_plan_delta(&d, &b, &changes);
 	if (r < 0) {
 		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
 	} else if (changes) {
 		r = fw_batch_send(ctx, &b);
-		*sent = r == 0;
+		sent = r == 0;
 	}
 	fw_batch_release(&b);
+	if (r == 0 && !sent) {
+		fw_cache_commit(ctx, &d, gen);
+	} else if (r == 0) {
+		/* the generation moved by exactly our commit: nobody else's change is in between */
+		if (fw_gen_get(ctx, &after) == 0 && after == gen + 1)
+			fw_cache_commit(ctx, &d, after);
+		else
+			fw_cache_drop(ctx);
+	} else {
+		fw_cache_drop(ctx);
+		if (r == -ERESTART) {
+			vnet_ctx_clear_error(ctx);
+			r = -EAGAIN;
+		}
+	}
+	fw_delta_release(&d);
 	return r;
 }
 
-/*
- * After a successful apply: when the generation moved by exactly our own
- * commit (or not at all), nobody else committed since @before and the
- * table is what @spec says; remember that.
- */
-static void remember(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec,
-		     struct fw_elems want[FW_SET_COUNT], uint32_t before, bool sent)
+/* Validate the whole spec, read the whole table, plan, send; then cache what it left. */
+static int apply_full(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
 {
-	uint32_t after;
+	struct fw_elems want[FW_SET_COUNT];
+	struct fw_state st;
+	struct fw_batch b;
+	unsigned int changes = 0;
+	uint32_t gen = 0, after;
+	bool have_gen, sent = false;
+	int r;
 
-	if (fw_gen_get(ctx, &after) == 0 && after == before + (sent ? 1u : 0u))
-		fw_cache_store(ctx, spec, want, after);
-	else
-		fw_cache_drop(ctx);
+	r = vnet_fw_validate(spec, &ctx->err);
+	if (r < 0)
+		return r;
+	memset(want, 0, sizeof(want));
+	fw_cache_drop(ctx);
+	have_gen = fw_gen_get(ctx, &gen) == 0;
+	r = fw_state_read(ctx, &st);
+	if (r < 0)
+		return r;
+	fw_batch_init(&b);
+	r = fw_desired_elems(spec, want);
+	if (r >= 0)
+		r = plan(spec, &st, &b, &changes, NULL, 0, want);
+	if (r < 0) {
+		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
+	} else if (changes) {
+		r = fw_batch_send(ctx, &b);
+		sent = r == 0;
+	}
+	fw_batch_release(&b);
+	fw_state_release(&st);
+	for (int s = 0; s < FW_SET_COUNT; s++)
+		fw_elems_release(&want[s]);
+	/* nobody committed since @gen but us: the table is what @spec says */
+	if (r == 0 && have_gen && fw_gen_get(ctx, &after) == 0 && after == gen + (sent ? 1u : 0u))
+		fw_cache_store(ctx, spec, after);
+	return r;
 }
 
 VNET_EXPORT int vnet_fw_apply(struct vnet_ctx *ctx, const struct vnet_fw_spec *spec)
 {
-	struct fw_elems want[FW_SET_COUNT];
-	struct fw_state st, *cached;
-	uint32_t gen = 0;
-	bool have_gen, sent;
+	uint32_t gen;
 	int r;
 
 	vnet_ctx_clear_error(ctx);
-	r = vnet_fw_validate(spec, &ctx->err);
-	if (r < 0)
-		return r;
-	/* made once: the plan compares with them, the cache keeps them */
-	memset(want, 0, sizeof(want));
-	r = fw_desired_elems(spec, want);
-	if (r < 0) {
-		r = vnet_ctx_fail(ctx, r, "out of memory planning the nftables batch");
-		goto out;
+	/* nobody committed since our last apply: plan from what we left, network by network */
+	if (ctx->fw_cache && fw_gen_get(ctx, &gen) == 0 && fw_cache_valid(ctx, gen)) {
+		r = apply_cached(ctx, spec, gen);
+		if (r != -EAGAIN)
+			return r;
 	}
-	have_gen = fw_gen_get(ctx, &gen) == 0;
-	cached = have_gen ? fw_cache_state(ctx, gen) : NULL;
-	if (cached) {
-		/* nobody committed since our last apply: the table is what we left */
-		r = plan_and_send(ctx, spec, cached, want, &gen, &sent);
-		if (r == 0) {
-			remember(ctx, spec, want, gen, sent);
-			goto out;
-		}
-		fw_cache_drop(ctx);
-		if (r != -ERESTART)
-			goto out;
-		/* someone committed in between and the kernel refused: read it after all */
-		vnet_ctx_clear_error(ctx);
-		have_gen = fw_gen_get(ctx, &gen) == 0;
-	}
-	fw_cache_drop(ctx);
-	r = fw_state_read(ctx, &st);
-	if (r < 0)
-		goto out;
-	r = plan_and_send(ctx, spec, &st, want, NULL, &sent);
-	fw_state_release(&st);
-	if (r == 0 && have_gen)
-		remember(ctx, spec, want, gen, sent);
-out:
-	for (int s = 0; s < FW_SET_COUNT; s++)
-		fw_elems_release(&want[s]);
-	return r;
+	return apply_full(ctx, spec);
 }
 
 void fw_build_table_delete(struct fw_batch *b)
