@@ -134,6 +134,16 @@ static struct dhcp_sup *sup_get(struct vnetd *d, const char *name)
 	return s;
 }
 
+static void sup_remove(struct vnetd *d, struct dhcp_sup *s)
+{
+	for (struct dhcp_sup **pp = &d->dhcp->sups; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			sup_free(s);
+			return;
+		}
+}
+
 static void sup_paths(const struct dhcp_sup *s, const struct vnetd_network *net,
 		      struct dnsmasq_paths *p)
 {
@@ -463,6 +473,7 @@ static void sup_stop(struct dhcp_sup *s)
 void dhcp_network_stop(struct vnetd *d, struct vnetd_network *net)
 {
 	struct dhcp_sup *s = sup_find(d, net->name);
+	bool looked = false;
 
 	if (!s) {
 		/* a dnsmasq the last vnetd left, which nobody adopted yet */
@@ -471,6 +482,7 @@ void dhcp_network_stop(struct vnetd *d, struct vnetd_network *net)
 			return;
 		if (dnsmasq_proc_adopt(s->pid, s->conf, &s->proc, NULL) < 0)
 			s->proc = (struct dnsmasq_proc)DNSMASQ_PROC_INIT;
+		looked = true;
 	}
 	if (s->proc.pid)
 		log_info("network '%s': stopping dnsmasq %d", net->name, (int)s->proc.pid);
@@ -483,6 +495,9 @@ void dhcp_network_stop(struct vnetd *d, struct vnetd_network *net)
 	unlink(s->servers);
 	dnsmasq_files_clear(&s->files);
 	s->backoff = (struct dnsmasq_backoff){ 0 };
+	/* made here only to find a dnsmasq left by an earlier vnetd: nothing to keep */
+	if (looked)
+		sup_remove(d, s);
 }
 
 int dhcp_network_apply(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)

@@ -241,12 +241,16 @@ int main(int argc, char **argv)
 	}
 	sd_event_add_time_relative(d.event, &periodic, CLOCK_MONOTONIC, PERIODIC_RECONCILE_USEC,
 				   1000 * 1000, on_periodic, &d);
+	r = trim_start(&d);
+	if (r < 0)
+		log_warn("setting up heap trimming: %s, ignoring", strerror(-r));
 	sd_notify(0, "READY=1\nSTATUS=serving");
 	log_info("vnetd %s ready", VNETD_VERSION);
 	r = sd_event_loop(d.event);
 	sd_notify(0, "STOPPING=1");
 out:
 	sd_event_source_disable_unref(periodic);
+	trim_free(&d);
 	sd_event_source_disable_unref(d.reconcile_source);
 	rpc_free(&d);
 	monitor_free(&d);

@@ -17,9 +17,14 @@ static const char *const mode_names[] = {
 	[NETWORK_BRIDGE] = "bridge",
 };
 
-/* Keys that later features own; kept as they are so nothing is lost. */
-static const char *const extra_top[] = { "dns", "description", "vlan", "vxlan", "dhcp", NULL };
-static const char *const extra_ip[] = { "dhcp", "ra", NULL };
+/*
+ * Keys that later features own; kept as they are so nothing is lost. "dns"
+ * and ipv4/ipv6 "dhcp" are not among them: dhcp-spec.c parses those into
+ * net->dhcp and network_to_json writes them from there, so a copy of their
+ * JSON (some 7 KiB per network in json-c objects) would be dead weight.
+ */
+static const char *const extra_top[] = { "description", "vlan", "vxlan", "dhcp", NULL };
+static const char *const extra_ip[] = { "ra", NULL };
 
 static void network_dhcp_to_json(const struct vnetd_network *net, struct json_object *o);
 
@@ -177,8 +182,8 @@ static int parse_gateway(const char *field, const char *s, int family, struct vn
 static int parse_ip(struct json_object *obj, const char *where, int family,
 		    struct vnetd_network *net, struct vnet_error *err)
 {
-	static const char *const known4[] = { "address", "nat", NULL };
-	static const char *const known6[] = { "address", NULL };
+	static const char *const known4[] = { "address", "nat", "dhcp", NULL };
+	static const char *const known6[] = { "address", "dhcp", NULL };
 	char field[32];
 	const char *s;
 	int r;
@@ -472,7 +477,7 @@ int network_parse(struct json_object *obj, const char *const *taken_bridges,
 		  struct vnetd_network **ret, struct vnet_error *err)
 {
 	static const char *const known[] = { "name", "mode", "bridge", "mac", "mtu", "autostart",
-					     "ipv4", "ipv6", "uplink", "forwards", NULL };
+					     "ipv4", "ipv6", "uplink", "forwards", "dns", NULL };
 	struct vnetd_network *net;
 	struct json_object *v;
 	const char *s;

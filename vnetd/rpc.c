@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
@@ -601,11 +602,56 @@ static bool socket_alive(const struct sockaddr_un *sa)
 	return alive;
 }
 
+/*
+ * The gid of group @name: 1, 0 when there is no such group, or a negative
+ * errno. Looked up in a child: a name /etc/group lacks makes glibc load the
+ * next NSS module (libnss_systemd and libm, 630 KiB resident), which would
+ * then stay in vnetd for its whole life to answer this one question.
+ */
+static int group_gid(const char *name, gid_t *gid)
+{
+	int p[2], status, r = 0;
+	ssize_t n;
+	pid_t pid;
+	gid_t g;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		struct group *gr = getgrnam(name);
+
+		if (gr && write(p[1], &gr->gr_gid, sizeof(gr->gr_gid)) != sizeof(gr->gr_gid))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &g, sizeof(g));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		r = -errno;
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return r;
+	if (n != sizeof(g))
+		return 0;
+	*gid = g;
+	return 1;
+}
+
 int rpc_listen(struct vnetd *d)
 {
 	struct rpc_server *s;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct group *gr;
 	char dir[PATH_MAX], *slash;
 	mode_t old;
 	int fd = -1, r;
@@ -615,11 +661,10 @@ int rpc_listen(struct vnetd *d)
 		return -ENOMEM;
 	s->fd = -1;
 	d->rpc = s;
-	gr = getgrnam("vnet");
-	if (gr) {
-		s->vnet_gid = gr->gr_gid;
-		s->have_vnet_gid = true;
-	}
+	r = group_gid("vnet", &s->vnet_gid);
+	if (r < 0)
+		log_warn("looking up group vnet: %s; only root may change anything", strerror(-r));
+	s->have_vnet_gid = r > 0;
 
 	if (sd_listen_fds(1) == 1) {
 		fd = SD_LISTEN_FDS_START;

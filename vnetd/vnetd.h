@@ -60,7 +60,15 @@ struct vnetd {
 	struct vnetd_attach *attachments;
 	unsigned int n_attachments;
 	unsigned int attach_next;      /* where the search for a free vnetN starts */
+
+	struct vnetd_trim *trim;       /* trim.c: freed memory back to the kernel */
 };
+
+/* ---- trim.c --------------------------------------------------------- */
+
+/* Trim the heap (malloc_trim) shortly after each burst of work; never while idle. */
+int trim_start(struct vnetd *d);
+void trim_free(struct vnetd *d);
 
 /* ---- log.c ---------------------------------------------------------- */
 
