@@ -96,7 +96,9 @@ static int record_write(const char *dir, const char *file, const char *data)
 		return -errno;
 	for (size_t off = 0; off < len && r == 0; off += (size_t)n) {
 		n = write(fd, data + off, len - off);
-		if (n < 0 && errno != EINTR)
+		if (n == 0)
+			r = -EIO;
+		else if (n < 0 && errno != EINTR)
 			r = -errno;
 		if (n < 0)
 			n = 0;
