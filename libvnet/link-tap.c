@@ -15,6 +15,7 @@
 #include <linux/if_tun.h>
 
 #include "link.h"
+#include "nl.h"
 
 VNET_EXPORT void vnet_tap_spec_init(struct vnet_tap_spec *spec, const char *name)
 {
@@ -81,6 +82,11 @@ static int tap_check(const void *p, struct vnet_error *err)
 	r = vnet_mtu_check("tap mtu", spec->mtu, err);
 	if (r < 0)
 		return r;
+	if (spec->master) {
+		r = vnet_ifname_check("tap master", spec->master, err);
+		if (r < 0)
+			return r;
+	}
 	r = id_check("tap owner uid", false, spec->owner, err);
 	if (r < 0)
 		return r;
@@ -138,6 +144,9 @@ int vnet_tap_build_ifreq(const struct vnet_tap_spec *spec, struct ifreq *ifr,
 		ifr->ifr_flags |= IFF_MULTI_QUEUE;
 	if (spec->vnet_hdr)
 		ifr->ifr_flags |= IFF_VNET_HDR;
+	/* The kernel refuses any existing link of the name: no look-up first. */
+	if (spec->exclusive)
+		ifr->ifr_flags |= IFF_TUN_EXCL;
 	return 0;
 }
 
@@ -154,6 +163,10 @@ static int open_queues(struct vnet_ctx *ctx, const struct vnet_tap_spec *spec,
 	for (i = 0; i < n; i++) {
 		struct ifreq req = *ifr;
 
+		/* Exclusive is for making the tap; the other queues join it. */
+		if (i > 0)
+			req.ifr_flags &= ~IFF_TUN_EXCL;
+
 		q[i] = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 		if (q[i] < 0) {
 			r = vnet_ctx_fail(ctx, -errno, "cannot open /dev/net/tun: %s", strerror(errno));
@@ -161,7 +174,9 @@ static int open_queues(struct vnet_ctx *ctx, const struct vnet_tap_spec *spec,
 		}
 		if (ioctl(q[i], TUNSETIFF, &req) < 0) {
 			r = -errno;
-			if (r == -EBUSY)
+			if (r == -EBUSY && (req.ifr_flags & IFF_TUN_EXCL))
+				r = vnet_ctx_fail(ctx, -EEXIST, "link '%s' already exists", spec->name);
+			else if (r == -EBUSY)
 				vnet_ctx_fail(ctx, r, "tap '%s' is busy: another process holds its queue",
 					      spec->name);
 			else
@@ -187,15 +202,78 @@ static int tap_ioctl(struct vnet_ctx *ctx, int fd, unsigned long req, unsigned l
 	return 0;
 }
 
+/*
+ * The master must be a bridge, checked before anything is made: the kernel
+ * would also enslave to a bond or a VRF. Its ifindex (and MTU) are what the
+ * tap's one RTM_NEWLINK needs.
+ */
+static int master_lookup(struct vnet_ctx *ctx, const char *name, struct vnet_link_info *br)
+{
+	int r;
+
+	r = vnet_link_query(ctx, name, br);
+	if (r == -ENODEV)
+		return vnet_ctx_fail(ctx, r, "tap master '%s' does not exist", name);
+	if (r < 0)
+		return r;
+	if (br->kind != VNET_LINK_BRIDGE)
+		return vnet_ctx_fail(ctx, -ENOTTY, "tap master '%s' is a %s, not a bridge", name,
+				     vnet_link_info_kind(br));
+	return 0;
+}
+
+/* ifindex of a tap just made: asked of the rtnetlink socket, no round trip. */
+static int new_ifindex(struct vnet_ctx *ctx, const char *name)
+{
+	struct vnet_nl *nl;
+	struct ifreq ifr;
+	int r;
+
+	r = vnet_nl_get(ctx, NETLINK_ROUTE, &nl);
+	if (r < 0)
+		return r;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(mnl_socket_get_fd(nl->sock), SIOCGIFINDEX, &ifr) < 0)
+		return vnet_ctx_fail(ctx, -errno, "reading the ifindex of tap '%s': %s", name,
+				     strerror(errno));
+	return ifr.ifr_ifindex;
+}
+
+/* "mac 52:54:00:00:00:01, mtu 1500, master br0, up" for a message. */
+static void describe_change(const struct vnet_link_change *c, const char *master, char *buf,
+			    size_t len)
+{
+	char mac[VNET_MAC_STRLEN];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (c->mac)
+		n += snprintf(buf + n, len - n, "mac %s, ", vnet_mac_format(c->mac, mac));
+	if (c->mtu && n < len)
+		n += snprintf(buf + n, len - n, "mtu %u, ", c->mtu);
+	if (c->master_ifindex && n < len)
+		n += snprintf(buf + n, len - n, "master %s, ", master);
+	if (c->up && n < len)
+		n += snprintf(buf + n, len - n, "up, ");
+	if (n >= 2 && n < len)
+		buf[n - 2] = '\0';
+}
+
 VNET_EXPORT int vnet_tap_ensure(struct vnet_ctx *ctx, const struct vnet_tap_spec *spec, int *fds)
 {
+	return vnet_tap_ensure_ifindex(ctx, spec, fds, NULL);
+}
+
+VNET_EXPORT int vnet_tap_ensure_ifindex(struct vnet_ctx *ctx, const struct vnet_tap_spec *spec,
+					int *fds, int *ifindex)
+{
 	int q[VNET_TAP_MAX_QUEUES];
-	struct vnet_link_info info;
+	struct vnet_link_info info, br;
+	struct vnet_link_change c = { .name = spec->name };
 	struct ifreq ifr;
-	bool existed, opened = false;
-	const uint8_t *mac = NULL;
-	uint32_t mtu = 0;
-	char buf[256];
+	bool existed = false, opened = false;
+	char buf[256], what[128];
 	int r;
 
 	vnet_ctx_clear_error(ctx);
@@ -206,11 +284,19 @@ VNET_EXPORT int vnet_tap_ensure(struct vnet_ctx *ctx, const struct vnet_tap_spec
 		return vnet_ctx_fail(ctx, -EINVAL,
 				     "tap '%s' is not persistent, so it lives only as long as its fds; fds must not be NULL",
 				     spec->name);
+	if (spec->master) {
+		r = master_lookup(ctx, spec->master, &br);
+		if (r < 0)
+			return r;
+	}
 
-	r = vnet_link_query(ctx, spec->name, &info);
-	existed = r == 0;
-	if (r < 0 && r != -ENODEV)
-		return r;
+	/* Exclusive: the kernel says whether the name is free, when TUNSETIFF runs. */
+	if (!spec->exclusive) {
+		r = vnet_link_query(ctx, spec->name, &info);
+		existed = r == 0;
+		if (r < 0 && r != -ENODEV)
+			return r;
+	}
 	if (existed) {
 		r = vnet_link_expect_kind(ctx, &info, VNET_LINK_TAP);
 		if (r < 0)
@@ -225,7 +311,7 @@ VNET_EXPORT int vnet_tap_ensure(struct vnet_ctx *ctx, const struct vnet_tap_spec
 	/*
 	 * A tap in use (a VM holds its queue) refuses another attach with
 	 * EBUSY: when nothing tun-level needs changing and no fds are wanted,
-	 * leave the queues alone and fix MAC/MTU only.
+	 * leave the queues alone and fix MAC/MTU/master/up only.
 	 */
 	if (existed && !fds && info.u.tap.persistent == spec->persistent &&
 	    info.u.tap.vnet_hdr == spec->vnet_hdr &&
@@ -234,10 +320,19 @@ VNET_EXPORT int vnet_tap_ensure(struct vnet_ctx *ctx, const struct vnet_tap_spec
 		goto netlink;
 
 	r = open_queues(ctx, spec, &ifr, q, spec->queues);
+	if (r == -EEXIST) {
+		/* name what is in the way; a look-up only on this path */
+		if (vnet_link_query(ctx, spec->name, &info) == 0)
+			vnet_ctx_fail(ctx, r, "link '%s' already exists (a %s)", spec->name,
+				      vnet_link_info_kind(&info));
+		else
+			vnet_ctx_fail(ctx, r, "link '%s' already exists", spec->name);
+	}
 	if (r < 0)
 		goto out;
 	opened = true;
-	if (!existed || info.u.tap.persistent != spec->persistent) {
+	/* a new tap is not persistent until told */
+	if (existed ? info.u.tap.persistent != spec->persistent : spec->persistent) {
 		r = tap_ioctl(ctx, q[0], TUNSETPERSIST, spec->persistent, "persistence", spec->name);
 		if (r < 0)
 			goto out;
@@ -253,24 +348,35 @@ VNET_EXPORT int vnet_tap_ensure(struct vnet_ctx *ctx, const struct vnet_tap_spec
 			goto out;
 	}
 
-	r = vnet_link_query(ctx, spec->name, &info);
-	if (r < 0)
-		goto out;
 netlink:
-	if (spec->has_mac && memcmp(spec->mac, info.mac, VNET_ETH_ALEN))
-		mac = spec->mac;
-	if (spec->mtu && spec->mtu != info.mtu)
-		mtu = spec->mtu;
-	if (mac || mtu) {
-		r = vnet_link_build_change(buf, sizeof(buf), info.ifindex, mac, mtu);
+	/* Reopening queues changes none of these: the first look is still true. */
+	if (spec->has_mac && (!existed || memcmp(spec->mac, info.mac, VNET_ETH_ALEN)))
+		c.mac = spec->mac;
+	c.mtu = spec->mtu ? spec->mtu : spec->master ? br.mtu : 0;
+	if (existed && c.mtu == info.mtu)
+		c.mtu = 0;
+	if (spec->master && (!existed || info.master_ifindex != br.ifindex))
+		c.master_ifindex = br.ifindex;
+	c.up = spec->up && (!existed || !info.up);
+	if (existed)
+		c.ifindex = info.ifindex;
+	if (c.mac || c.mtu || c.master_ifindex || c.up) {
+		r = vnet_link_build_set(buf, sizeof(buf), &c);
 		if (r == 0)
 			r = vnet_link_talk(ctx, buf);
 		if (r < 0) {
-			vnet_ctx_fail_errno(ctx, r, "setting the mac/mtu of tap '%s'", spec->name);
+			describe_change(&c, spec->master, what, sizeof(what));
+			vnet_ctx_fail_errno(ctx, r, "setting tap '%s' (%s)", spec->name, what);
 			goto out;
 		}
 	}
 	r = 0;
+	if (ifindex) {
+		r = existed ? info.ifindex : new_ifindex(ctx, spec->name);
+		if (r > 0)
+			*ifindex = r;
+		r = r < 0 ? r : 0;
+	}
 out:
 	if (opened && r < 0 && !existed && spec->persistent)
 		ioctl(q[0], TUNSETPERSIST, 0); /* undo: closing the queues then removes it */

@@ -188,6 +188,13 @@ int vnet_link_build_newlink(void *buf, size_t len, const struct vnet_link_ops *o
 
 int vnet_link_build_change(void *buf, size_t len, int ifindex, const uint8_t *mac, uint32_t mtu)
 {
+	const struct vnet_link_change c = { .ifindex = ifindex, .mac = mac, .mtu = mtu };
+
+	return vnet_link_build_set(buf, len, &c);
+}
+
+int vnet_link_build_set(void *buf, size_t len, const struct vnet_link_change *c)
+{
 	struct vnet_msg m = { .size = len };
 	struct ifinfomsg *ifi;
 
@@ -196,11 +203,19 @@ int vnet_link_build_change(void *buf, size_t len, int ifindex, const uint8_t *ma
 	m.nlh = vnet_nl_msg_start(buf, len, RTM_NEWLINK, 0);
 	ifi = mnl_nlmsg_put_extra_header(m.nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	if (mac)
-		vnet_msg_put(&m, IFLA_ADDRESS, VNET_ETH_ALEN, mac);
-	if (mtu)
-		vnet_msg_put_u32(&m, IFLA_MTU, mtu);
+	ifi->ifi_index = c->ifindex;
+	if (c->up) {
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+	}
+	if (!c->ifindex && c->name)
+		vnet_msg_put_strz(&m, IFLA_IFNAME, c->name);
+	if (c->mac)
+		vnet_msg_put(&m, IFLA_ADDRESS, VNET_ETH_ALEN, c->mac);
+	if (c->mtu)
+		vnet_msg_put_u32(&m, IFLA_MTU, c->mtu);
+	if (c->master_ifindex)
+		vnet_msg_put_u32(&m, IFLA_MASTER, (uint32_t)c->master_ifindex);
 	return m.full ? -EMSGSIZE : 0;
 }
 

@@ -86,6 +86,22 @@ int vnet_link_build_newlink(void *buf, size_t len, const struct vnet_link_ops *o
 /* RTM_NEWLINK changing only the MAC and/or MTU of link @ifindex. */
 int vnet_link_build_change(void *buf, size_t len, int ifindex, const uint8_t *mac, uint32_t mtu);
 
+/*
+ * What one RTM_NEWLINK changes on an existing link: NULL, 0 or false leave
+ * a thing as it is. The kernel applies MAC and MTU, then the master, then
+ * the flags, so a port comes up already on its bridge.
+ */
+struct vnet_link_change {
+	int ifindex;         /* the link, or 0: the link named @name */
+	const char *name;
+	const uint8_t *mac;
+	uint32_t mtu;
+	int master_ifindex;  /* IFLA_MASTER */
+	bool up;             /* IFF_UP */
+};
+
+int vnet_link_build_set(void *buf, size_t len, const struct vnet_link_change *c);
+
 /* Builders used by the *_ensure() calls; exposed for the unit tests. */
 int vnet_bridge_build_newlink(void *buf, size_t len, const struct vnet_bridge_spec *spec,
 			      int ifindex, struct vnet_error *err);

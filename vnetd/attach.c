@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -72,15 +73,60 @@ static struct json_object *record_json(const struct vnetd_attach *a)
 	return o;
 }
 
+/*
+ * Write-temp and rename, so a vnetd killed halfway leaves the old file or
+ * the new one. No fsync: the file describes a tap, and a tap does not
+ * outlive the machine, so after a power cut there is nothing for it to
+ * describe (an unreadable file is dropped at start); and a crash of vnetd
+ * alone loses nothing the kernel has accepted. The directory is made at
+ * start, again only if it went missing.
+ */
+static int record_write(const char *dir, const char *file, const char *data)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX];
+	size_t len = strlen(data);
+	ssize_t n;
+	int fd, r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, file) >= (int)sizeof(tmp) ||
+	    snprintf(dst, sizeof(dst), "%s/%s", dir, file) >= (int)sizeof(dst))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	for (size_t off = 0; off < len && r == 0; off += (size_t)n) {
+		n = write(fd, data + off, len - off);
+		if (n == 0)
+			r = -EIO;
+		else if (n < 0 && errno != EINTR)
+			r = -errno;
+		if (n < 0)
+			n = 0;
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, dst) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
 static int record_save(struct vnetd *d, const struct vnetd_attach *a)
 {
 	struct json_object *o = record_json(a);
 	char dir[PATH_MAX], file[VNET_IFNAMSIZ + 8];
+	const char *data = json_object_to_json_string(o);
 	int r;
 
 	ports_dir(d, dir, sizeof(dir));
 	snprintf(file, sizeof(file), "%s.json", a->tap);
-	r = store_write_atomic(dir, file, json_object_to_json_string(o));
+	r = record_write(dir, file, data);
+	if (r == -ENOENT) {
+		r = mkdir_p(dir, 0755);
+		if (r == 0)
+			r = record_write(dir, file, data);
+	}
 	json_object_put(o);
 	return r;
 }
@@ -108,29 +154,6 @@ static void forget(struct vnetd *d, struct vnetd_attach *a, const char *why)
 	free(a);
 }
 
-/* A name nothing uses: vnet0, vnet1, ... (in the registry or the kernel). */
-static int pick_name(struct vnetd *d, char *name, struct vnet_error *err)
-{
-	for (unsigned i = 0; i < 1000000; i++) {
-		struct vnet_link_info info;
-		unsigned n = (d->attach_next + i) % 1000000;
-		int r;
-
-		snprintf(name, VNET_IFNAMSIZ, "vnet%u", n);
-		if (attach_find(d, name))
-			continue;
-		r = vnet_link_get(d->ctx, name, &info);
-		if (r == -ENODEV) {
-			d->attach_next = n + 1;
-			return 0;
-		}
-		if (r < 0)
-			return lib_fail(d, r, err, "looking for a free tap name");
-	}
-	snprintf(err->msg, sizeof(err->msg), "no free tap name vnet0..vnet999999");
-	return -ENOSPC;
-}
-
 /* 52:54:00:xx:xx:xx (QEMU's prefix), not used by another attachment. */
 static void pick_mac(struct vnetd *d, uint8_t mac[VNET_ETH_ALEN])
 {
@@ -155,39 +178,69 @@ static void pick_mac(struct vnetd *d, uint8_t mac[VNET_ETH_ALEN])
 	}
 }
 
+/*
+ * Make the tap: vnet0, vnet1, ... when no name is asked. The kernel refuses
+ * a name any link has (exclusive), so a taken name costs one failed
+ * TUNSETIFF instead of a look-up before every attach.
+ */
+static int make_tap(struct vnetd *d, struct vnetd_attach *a, struct vnet_tap_spec *spec,
+		    bool named, int *fds, struct vnet_error *err)
+{
+	struct vnet_link_info info;
+	int r;
+
+	for (unsigned i = 0; i < 1000000; i++) {
+		unsigned n = (d->attach_next + i) % 1000000;
+
+		if (!named) {
+			snprintf(a->tap, sizeof(a->tap), "vnet%u", n);
+			if (attach_find(d, a->tap))
+				continue;
+		}
+		spec->name = a->tap;
+		r = vnet_tap_ensure_ifindex(d->ctx, spec, fds, &a->ifindex);
+		if (r == -EEXIST && !named)
+			continue;
+		if (!named && r == 0)
+			d->attach_next = n + 1;
+		if (r == -EEXIST) {
+			if (vnet_link_get(d->ctx, a->tap, &info) == 0)
+				snprintf(err->msg, sizeof(err->msg),
+					 "tap '%s': a link of that name already exists (%s)", a->tap,
+					 info.kind_name[0] ? info.kind_name : vnet_link_kind_name(info.kind));
+			else
+				snprintf(err->msg, sizeof(err->msg),
+					 "tap '%s': a link of that name already exists", a->tap);
+			return r;
+		}
+		/* checked by libvnet before it made anything */
+		if (r == -ENODEV || r == -ENOTTY) {
+			snprintf(err->msg, sizeof(err->msg), "network '%s' has no bridge '%s' right now (%s)",
+				 a->network, spec->master, vnet_ctx_errmsg(d->ctx));
+			return -ENETDOWN;
+		}
+		if (r < 0)
+			return lib_fail(d, r, err, "creating the tap");
+		return 0;
+	}
+	snprintf(err->msg, sizeof(err->msg), "no free tap name vnet0..vnet999999");
+	return -ENOSPC;
+}
+
 int attach_create(struct vnetd *d, const struct attach_req *req, int64_t caller_uid,
 		  struct vnetd_attach **ret, int *fds, struct vnet_error *err)
 {
 	struct vnetd_network *net = req->net;
 	struct vnet_tap_spec spec;
-	struct vnet_link_info br, info;
 	struct vnetd_attach *a;
 	bool made = false;
 	int r;
 
 	*ret = NULL;
-	r = vnet_link_get(d->ctx, net->bridge, &br);
-	if (r < 0 || br.kind != VNET_LINK_BRIDGE) {
-		snprintf(err->msg, sizeof(err->msg), "network '%s' has no bridge '%s' right now", net->name,
-			 net->bridge);
-		return -ENETDOWN;
-	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	if (req->tap[0]) {
-		snprintf(a->tap, sizeof(a->tap), "%s", req->tap);
-		if (vnet_link_get(d->ctx, a->tap, &info) == 0) {
-			snprintf(err->msg, sizeof(err->msg), "tap '%s': a link of that name already exists (%s)",
-				 a->tap, info.kind_name[0] ? info.kind_name : vnet_link_kind_name(info.kind));
-			r = -EEXIST;
-			goto fail;
-		}
-	} else {
-		r = pick_name(d, a->tap, err);
-		if (r < 0)
-			goto fail;
-	}
+	snprintf(a->tap, sizeof(a->tap), "%s", req->tap);
 	if (req->has_mac)
 		memcpy(a->mac, req->mac, VNET_ETH_ALEN);
 	else
@@ -201,6 +254,10 @@ int attach_create(struct vnetd *d, const struct attach_req *req, int64_t caller_
 	a->isolated = req->isolated;
 	a->persistent = !req->return_fd;
 
+	/*
+	 * One request sets the MAC, the bridge's MTU, the bridge and up. An
+	 * isolated port comes up only once it is isolated.
+	 */
 	vnet_tap_spec_init(&spec, a->tap);
 	spec.persistent = a->persistent;
 	spec.owner = a->uid;
@@ -209,18 +266,13 @@ int attach_create(struct vnetd *d, const struct attach_req *req, int64_t caller_
 	spec.vnet_hdr = a->vnet_hdr;
 	spec.has_mac = true;
 	memcpy(spec.mac, a->mac, VNET_ETH_ALEN);
-	spec.mtu = br.mtu;
-	r = vnet_tap_ensure(d->ctx, &spec, req->return_fd ? fds : NULL);
-	if (r < 0) {
-		lib_fail(d, r, err, "creating the tap");
+	spec.master = net->bridge;
+	spec.up = !a->isolated;
+	spec.exclusive = true;
+	r = make_tap(d, a, &spec, req->tap[0], req->return_fd ? fds : NULL, err);
+	if (r < 0)
 		goto fail;
-	}
 	made = true;
-	r = vnet_port_enslave(d->ctx, a->tap, net->bridge);
-	if (r < 0) {
-		lib_fail(d, r, err, "adding the tap to the bridge");
-		goto fail;
-	}
 	if (a->isolated) {
 		struct vnet_port_flags fl = { .isolated = VNET_ON };
 
@@ -229,15 +281,12 @@ int attach_create(struct vnetd *d, const struct attach_req *req, int64_t caller_
 			lib_fail(d, r, err, "isolating the port");
 			goto fail;
 		}
+		r = vnet_link_set_up(d->ctx, a->tap, true);
+		if (r < 0) {
+			lib_fail(d, r, err, "setting the tap up");
+			goto fail;
+		}
 	}
-	r = vnet_link_set_up(d->ctx, a->tap, true);
-	if (r == 0)
-		r = vnet_link_get(d->ctx, a->tap, &info);
-	if (r < 0) {
-		lib_fail(d, r, err, "setting the tap up");
-		goto fail;
-	}
-	a->ifindex = info.ifindex;
 	r = record_save(d, a);
 	if (r < 0) {
 		snprintf(err->msg, sizeof(err->msg), "recording the port under %s/ports: %s", d->run_dir,
@@ -388,9 +437,13 @@ int attach_load(struct vnetd *d)
 	int n;
 
 	ports_dir(d, dir, sizeof(dir));
+	/* made once here, not at every attach */
+	n = mkdir_p(dir, 0755);
+	if (n < 0)
+		return n;
 	n = scandir(dir, &ents, NULL, alphasort);
 	if (n < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return -errno;
 	for (int i = 0; i < n; i++) {
 		const char *f = ents[i]->d_name;
 		size_t len = strlen(f);

@@ -47,10 +47,27 @@ void log_msg(int prio, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	if (log_state.to_stderr) {
-		/* "<N>" prefixes let journald keep the priority under systemd */
-		fprintf(stderr, "<%d>vnetd: ", prio);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		char line[2048];
+		int n, m;
+
+		/*
+		 * "<N>" prefixes let journald keep the priority under systemd.
+		 * stderr is unbuffered: one line, one write (lines do not mix
+		 * with a child's, and a busy daemon makes a third of the calls).
+		 */
+		n = snprintf(line, sizeof(line), "<%d>vnetd: ", prio);
+		m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+		if (m >= 0 && (size_t)(n + m) < sizeof(line) - 1) {
+			line[n + m] = '\n';
+			fwrite(line, 1, (size_t)(n + m + 1), stderr);
+		} else {
+			/* too long for the buffer: as it was, in pieces */
+			va_end(ap);
+			va_start(ap, fmt);
+			fprintf(stderr, "<%d>vnetd: ", prio);
+			vfprintf(stderr, fmt, ap);
+			fputc('\n', stderr);
+		}
 	} else {
 		vsyslog(prio, fmt, ap);
 	}

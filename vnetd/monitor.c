@@ -5,9 +5,11 @@
  * events our own repairs cause end in a no-op instead of a loop.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -23,6 +25,26 @@ struct vnetd_monitor {
 	struct vnet_fw_monitor *fw;
 	sd_event_source *fw_src;
 };
+
+/*
+ * The name of link @ifindex, asked of the monitor's own socket:
+ * if_indextoname() opens and closes a socket on every call, and a tap's
+ * attach alone brings half a dozen events that want a name.
+ */
+static bool index_name(struct vnetd *d, uint32_t ifindex, char name[IF_NAMESIZE])
+{
+	struct ifreq ifr;
+
+	if (!ifindex || ifindex > INT_MAX)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_ifindex = (int)ifindex;
+	if (ioctl(mnl_socket_get_fd(d->monitor->rtnl), SIOCGIFNAME, &ifr) < 0)
+		return false;
+	memcpy(name, ifr.ifr_name, IF_NAMESIZE);
+	name[IF_NAMESIZE - 1] = '\0';
+	return true;
+}
 
 /* The active network whose bridge (or bridge-mode uplink) is @name, or NULL. */
 static struct vnetd_network *managed_name(struct vnetd *d, const char *name)
@@ -46,7 +68,7 @@ static void removed_from(struct vnetd *d, uint32_t ifindex)
 	char name[IF_NAMESIZE];
 	struct vnetd_network *net;
 
-	if (!ifindex || !if_indextoname(ifindex, name))
+	if (!index_name(d, ifindex, name))
 		return;
 	net = managed_name(d, name);
 	if (net) {
@@ -60,7 +82,7 @@ static bool on_active_bridge(struct vnetd *d, uint32_t ifindex)
 {
 	char name[IF_NAMESIZE];
 
-	if (!ifindex || !if_indextoname(ifindex, name))
+	if (!index_name(d, ifindex, name))
 		return false;
 	for (struct vnetd_network *net = d->networks; net; net = net->next)
 		if (net->active && !strcmp(name, net->bridge))
@@ -103,7 +125,7 @@ static void track_ports(struct vnetd *d, uint16_t type, const struct link_attrs 
 			network_port_forget(net, la->name);
 		return;
 	}
-	if (!la->master || !if_indextoname(la->master, master))
+	if (!index_name(d, la->master, master))
 		return;
 	for (struct vnetd_network *net = d->networks; net; net = net->next)
 		if (net->active && !strcmp(net->bridge, master) && strcmp(la->name, net->uplink))

@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -345,6 +346,152 @@ static void test_tap_multiqueue(void)
 	for (int i = 0; i < 4; i++)
 		close(fds[i]);
 	CU_ASSERT_FALSE(link_exists(ns, name));
+}
+
+/* A message to compare against, printf-style (one at a time). */
+static const char *msgf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *msgf(const char *fmt, ...)
+{
+	static char b[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+static bool has_flag(struct json_object *o, const char *flag)
+{
+	struct json_object *f = tl_jget(o, "flags");
+
+	for (size_t i = 0; f && i < json_object_array_length(f); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(f, i)), flag))
+			return true;
+	return false;
+}
+
+static void ensure_persistent_tap(void *arg)
+{
+	CU_ASSERT_EQUAL(vnet_tap_ensure(ctx, arg, NULL), 0);
+}
+
+/* One request makes the tap a port of its bridge, up, with the bridge's MTU. */
+static void test_tap_master_up(void)
+{
+	char tap[32], tap2[32], br[32], macs[VNET_MAC_STRLEN];
+	struct vnet_bridge_spec brs;
+	struct vnet_tap_spec spec;
+	struct vnet_link_info info;
+	struct json_object *o;
+	int fds[2], fds2[2] = { -1, -1 }, ifindex = 0, again = 0;
+
+	snprintf(tap, sizeof(tap), "%s", tl_name("tm"));
+	snprintf(tap2, sizeof(tap2), "%s", tl_name("tm"));
+	snprintf(br, sizeof(br), "%s", tl_name("bm"));
+	vnet_bridge_spec_init(&brs, br);
+	brs.mtu = 1450;
+	CU_ASSERT_EQUAL_FATAL(vnet_bridge_ensure(ctx, &brs), 0);
+
+	vnet_tap_spec_init(&spec, tap);
+	spec.persistent = false;
+	spec.queues = 2;
+	spec.has_mac = true;
+	memcpy(spec.mac, "\x52\x54\x00\xbb\x00\x01", 6);
+	spec.master = br;
+	spec.up = true;
+	spec.exclusive = true;
+	CU_ASSERT_EQUAL_FATAL(vnet_tap_ensure_ifindex(ctx, &spec, fds, &ifindex), 0);
+
+	/* read back through libvnet and through ip */
+	CU_ASSERT_EQUAL_FATAL(vnet_link_get(ctx, tap, &info), 0);
+	CU_ASSERT_EQUAL(info.ifindex, ifindex);
+	CU_ASSERT_EQUAL(info.kind, VNET_LINK_TAP);
+	CU_ASSERT_STRING_EQUAL(info.master, br);
+	CU_ASSERT_TRUE(info.up);
+	CU_ASSERT_TRUE(info.is_bridge_port);
+	CU_ASSERT_EQUAL(info.mtu, 1450);  /* mtu 0 with a master: the master's */
+	CU_ASSERT_EQUAL(info.u.tap.queues, 2);
+	CU_ASSERT_STRING_EQUAL(vnet_mac_format(info.mac, macs), "52:54:00:bb:00:01");
+	o = tl_ip_link(ns, tap);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(tl_jint(o, "ifindex"), ifindex);
+	CU_ASSERT_STRING_EQUAL(tl_jstr(o, "master"), br);
+	CU_ASSERT_STRING_EQUAL(tl_jstr(o, "linkinfo.info_slave_kind"), "bridge");
+	CU_ASSERT_TRUE(has_flag(o, "UP"));
+	CU_ASSERT_EQUAL(tl_jint(o, "mtu"), 1450);
+	CU_ASSERT_STRING_EQUAL(tl_jstr(o, "address"), "52:54:00:bb:00:01");
+	CU_ASSERT_FALSE(json_object_get_boolean(tl_jget(o, "linkinfo.info_data.persist")));
+	CU_ASSERT_EQUAL(tl_jint(o, "linkinfo.info_data.numqueues"), 2);
+	json_object_put(o);
+
+	/* exclusive: a name any link has is refused, and nothing changes */
+	spec.has_mac = false;
+	spec.mtu = 1300;
+	CU_ASSERT_EQUAL(vnet_tap_ensure_ifindex(ctx, &spec, fds2, &again), -EEXIST);
+	CU_ASSERT_STRING_EQUAL(vnet_ctx_errmsg(ctx), msgf("link '%s' already exists (a tap)", tap));
+	CU_ASSERT_EQUAL(again, 0);
+	CU_ASSERT_EQUAL(fds2[0], -1);
+	CU_ASSERT_EQUAL(vnet_link_get(ctx, tap, &info), 0);
+	CU_ASSERT_EQUAL(info.mtu, 1450);
+	CU_ASSERT_EQUAL(info.u.tap.queues, 2);
+	spec.name = br;
+	CU_ASSERT_EQUAL(vnet_tap_ensure(ctx, &spec, fds2), -EEXIST);
+	CU_ASSERT_STRING_EQUAL(vnet_ctx_errmsg(ctx), msgf("link '%s' already exists (a bridge)", br));
+	for (int i = 0; i < 2; i++)
+		close(fds[i]);
+	CU_ASSERT_FALSE(link_exists(ns, tap));
+
+	/* persistent and not exclusive: ensuring twice changes nothing, and says the same ifindex */
+	vnet_tap_spec_init(&spec, tap2);
+	spec.master = br;
+	spec.up = true;
+	CU_ASSERT_EQUAL_FATAL(vnet_tap_ensure_ifindex(ctx, &spec, NULL, &ifindex), 0);
+	/* the kernel's own late events of a new port (link watch, up to 1 s) are not ours */
+	tl_run("sleep 1.5");
+	CU_ASSERT_EQUAL(link_events_during(ns, ensure_persistent_tap, &spec), 0);
+	CU_ASSERT_EQUAL(vnet_tap_ensure_ifindex(ctx, &spec, NULL, &again), 0);
+	CU_ASSERT_EQUAL(again, ifindex);
+	/* taken off its bridge and down behind our back: one ensure puts it back */
+	CU_ASSERT_EQUAL(tl_run("ip -n %s link set %s nomaster down", ns, tap2), 0);
+	CU_ASSERT_EQUAL(vnet_tap_ensure(ctx, &spec, NULL), 0);
+	o = tl_ip_link(ns, tap2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(tl_jstr(o, "master"), br);
+	CU_ASSERT_TRUE(has_flag(o, "UP"));
+	json_object_put(o);
+	CU_ASSERT_EQUAL(vnet_link_delete(ctx, tap2), 0);
+	CU_ASSERT_EQUAL(vnet_link_delete(ctx, br), 0);
+}
+
+/* A master that is missing or not a bridge is refused before a tap is made. */
+static void test_tap_bad_master(void)
+{
+	char tap[32], other[32];
+	struct vnet_tap_spec spec;
+	int fd = -1;
+
+	snprintf(tap, sizeof(tap), "%s", tl_name("tb"));
+	snprintf(other, sizeof(other), "%s", tl_name("to"));
+	vnet_tap_spec_init(&spec, tap);
+	spec.master = "nosuchbr0";
+	spec.up = true;
+	CU_ASSERT_EQUAL(vnet_tap_ensure(ctx, &spec, NULL), -ENODEV);
+	CU_ASSERT_STRING_EQUAL(vnet_ctx_errmsg(ctx), "tap master 'nosuchbr0' does not exist");
+	CU_ASSERT_FALSE(link_exists(ns, tap));
+
+	/* a tap is no bridge, and the kernel would not say so in these words */
+	vnet_tap_spec_init(&spec, other);
+	CU_ASSERT_EQUAL_FATAL(vnet_tap_ensure(ctx, &spec, NULL), 0);
+	vnet_tap_spec_init(&spec, tap);
+	spec.persistent = false;
+	spec.exclusive = true;
+	spec.master = other;
+	CU_ASSERT_EQUAL(vnet_tap_ensure(ctx, &spec, &fd), -ENOTTY);
+	CU_ASSERT_STRING_EQUAL(vnet_ctx_errmsg(ctx), msgf("tap master '%s' is a tap, not a bridge", other));
+	CU_ASSERT_EQUAL(fd, -1);
+	CU_ASSERT_FALSE(link_exists(ns, tap));
+	CU_ASSERT_EQUAL(vnet_link_delete(ctx, other), 0);
 }
 
 /* An ARP request for @tpa from @sha/@spa, as a tap would receive it from a guest. */
@@ -774,6 +921,8 @@ static CU_TestInfo tests[] = {
 	{ "tap: persistent, owner, group, vnet_hdr, mac, mtu", test_tap_persistent },
 	{ "tap: multi-queue, not persistent", test_tap_multiqueue },
 	{ "tap: frames through the fd", test_tap_traffic },
+	{ "tap: master, up and the master's MTU in one request; exclusive", test_tap_master_up },
+	{ "tap: a bad master makes nothing", test_tap_bad_master },
 	{ "bridge: ping through it, port flags, isolation", test_bridge_ping_and_flags },
 	{ "vxlan: overlay ping over a veth underlay, fdb", test_vxlan_overlay },
 	{ "vxlan: unicast IPv6 remote, port", test_vxlan_remote },

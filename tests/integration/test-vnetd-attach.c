@@ -325,10 +325,17 @@ static void test_attach_persistent(void)
 	CU_ASSERT_TRUE(json_object_get_boolean(tl_jget(l, "linkinfo.info_slave_data.isolated")));
 	CU_ASSERT_STRING_EQUAL(tl_jstr(l, "master"), BR);
 	CU_ASSERT_EQUAL(tl_jint(l, "mtu"), 1400);
+	CU_ASSERT_STRING_EQUAL(tl_jstr(l, "address"), "52:54:00:aa:bb:cc");
+	/* isolated first, then up */
+	CU_ASSERT_EQUAL(tl_run("ip -j link show dev pt0 | jq -e '.[0].flags | index(\"UP\")' >/dev/null"), 0);
 	put(l);
 	CU_ASSERT_EQUAL(port_count(NET, "pt0", &has), 1);
 	CU_ASSERT_TRUE(has);
 	CU_ASSERT_EQUAL(tl_run("test -s %s/run/ports/pt0.json", vd.dir), 0);
+	/* the record names the very link the kernel has */
+	CU_ASSERT_EQUAL(tl_run("test \"$(jq .ifindex %s/run/ports/pt0.json)\" = \"$(ip -j link show dev pt0 | jq '.[0].ifindex')\"",
+			       vd.dir), 0);
+	CU_ASSERT_EQUAL(tl_run("test -z \"$(ls -A %s/run/ports | grep -v '[.]json$')\"", vd.dir), 0);
 
 	/* the same name again, or the same MAC: refused */
 	r = call("attach", "{\"network\":\"" NET "\",\"tap\":\"pt0\"}");
@@ -360,6 +367,60 @@ static void test_attach_persistent(void)
 	expect_ok("detach", "{\"tap\":\"foreign0\"}");
 	CU_ASSERT_TRUE(link_exists("foreign0"));
 	tl_run("ip link del foreign0");
+}
+
+/*
+ * Generated names skip every name a link has, whatever its kind: a tap
+ * vnetd did not make is neither taken over nor changed.
+ */
+static void test_attach_names(void)
+{
+	struct json_object *r, *l;
+	char first[IFNAMSIZ], veth[IFNAMSIZ], foreign[IFNAMSIZ], next[IFNAMSIZ], p[128];
+	unsigned k;
+
+	r = call("attach", "{\"network\":\"" NET "\"}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ok(r));
+	snprintf(first, sizeof(first), "%s", tl_jstr(r, "result.tap"));
+	put(r);
+	CU_ASSERT_EQUAL_FATAL(sscanf(first, "vnet%u", &k), 1);
+	snprintf(veth, sizeof(veth), "vnet%u", k + 1);
+	snprintf(foreign, sizeof(foreign), "vnet%u", k + 2);
+	snprintf(next, sizeof(next), "vnet%u", k + 3);
+	CU_ASSERT_EQUAL_FATAL(tl_run("ip link add %s type veth peer name %sp", veth, veth), 0);
+	CU_ASSERT_EQUAL_FATAL(tl_run("ip tuntap add dev %s mode tap && ip link set %s mtu 1280", foreign,
+				     foreign), 0);
+
+	r = call("attach", "{\"network\":\"" NET "\"}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ok(r));
+	CU_ASSERT_STRING_EQUAL(tl_jstr(r, "result.tap"), next);
+	put(r);
+	l = tl_ip_link(NULL, next);
+	CU_ASSERT_PTR_NOT_NULL(l);
+	CU_ASSERT_STRING_EQUAL(tl_jstr(l, "master"), BR);
+	put(l);
+	/* the foreign tap: no master, its own MTU, not persistent-changed */
+	l = tl_ip_link(NULL, foreign);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_PTR_NULL(tl_jget(l, "master"));
+	CU_ASSERT_EQUAL(tl_jint(l, "mtu"), 1280);
+	CU_ASSERT_TRUE(json_object_get_boolean(tl_jget(l, "linkinfo.info_data.persist")));
+	put(l);
+	CU_ASSERT_EQUAL(tl_run("ip link show dev %s | grep -q master", veth), 1);
+
+	/* asked by name: refused, naming what is there */
+	snprintf(p, sizeof(p), "{\"network\":\"%s\",\"tap\":\"%s\"}", NET, foreign);
+	r = call("attach", p);
+	CU_ASSERT_TRUE(err_is(r, "EEXIST", "(tun)"));
+	put(r);
+	CU_ASSERT_EQUAL(tl_run("test ! -e %s/run/ports/%s.json", vd.dir, foreign), 0);
+
+	snprintf(p, sizeof(p), "{\"tap\":\"%s\"}", first);
+	expect_ok("detach", p);
+	snprintf(p, sizeof(p), "{\"tap\":\"%s\"}", next);
+	expect_ok("detach", p);
+	CU_ASSERT_TRUE(link_exists(foreign));
+	tl_run("ip link del %s; ip link del %s", veth, foreign);
 }
 
 static void test_attach_errors(void)
@@ -770,6 +831,7 @@ int main(void)
 	CU_TestInfo tests[] = {
 		{ "attach with return_fd", test_attach_fd },
 		{ "attach persistent, detach", test_attach_persistent },
+		{ "generated names skip links of any kind", test_attach_names },
 		{ "attach refusals", test_attach_errors },
 		{ "ACL for other users", test_acl },
 		{ "vnetctl attach, port list, detach", test_vnetctl },

@@ -488,6 +488,88 @@ static void test_tap_ifreq(void)
 	spec.group = 0;
 	CU_ASSERT_EQUAL(vnet_tap_build_ifreq(&spec, &ifr, &err), 0);
 	CU_ASSERT_EQUAL(ifr.ifr_flags, IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR);
+	/* exclusive: the kernel refuses a name any link has */
+	spec.exclusive = true;
+	CU_ASSERT_EQUAL(vnet_tap_build_ifreq(&spec, &ifr, &err), 0);
+	CU_ASSERT_EQUAL((unsigned short)ifr.ifr_flags,
+			IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR | IFF_TUN_EXCL);
+	/* what init leaves alone */
+	vnet_tap_spec_init(&spec, "tap0");
+	CU_ASSERT_PTR_NULL(spec.master);
+	CU_ASSERT_FALSE(spec.up);
+	CU_ASSERT_FALSE(spec.exclusive);
+	CU_ASSERT_EQUAL(spec.mtu, 0);
+	spec.master = "br0";
+	spec.up = true;
+	CU_ASSERT_EQUAL(vnet_tap_build_ifreq(&spec, &ifr, &err), 0);
+	CU_ASSERT_EQUAL(ifr.ifr_flags, IFF_TAP | IFF_NO_PI);
+}
+
+/* One change of a tap: by name, MAC, MTU, master and up, byte for byte, then read back. */
+static void test_link_set_golden(void)
+{
+	static const uint8_t golden[] = {
+		0x48, 0x00, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00, /* len 72, RTM_NEWLINK, REQUEST */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* seq, pid */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ifinfomsg: AF_UNSPEC, index 0 */
+		0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, /* flags IFF_UP, change IFF_UP */
+		0x09, 0x00, 0x03, 0x00, 't', 'a', 'p', '0',     /* IFLA_IFNAME "tap0" */
+		0x00, 0x00, 0x00, 0x00,
+		0x0a, 0x00, 0x01, 0x00, 0x52, 0x54, 0x00, 0x12, /* IFLA_ADDRESS */
+		0x34, 0x56, 0x00, 0x00,
+		0x08, 0x00, 0x04, 0x00, 0x78, 0x05, 0x00, 0x00, /* IFLA_MTU 1400 */
+		0x08, 0x00, 0x0a, 0x00, 0x07, 0x00, 0x00, 0x00, /* IFLA_MASTER 7 */
+	};
+	const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	struct vnet_link_change c = {
+		.name = "tap0", .mac = mac, .mtu = 1400, .master_ifindex = 7, .up = true,
+	};
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	const struct ifinfomsg *ifi;
+	struct vnet_link_info info;
+
+	CU_ASSERT_EQUAL_FATAL(vnet_link_build_set(buf, sizeof(buf), &c), 0);
+	CU_ASSERT_EQUAL_FATAL(nlh->nlmsg_len, sizeof(golden));
+	CU_ASSERT_EQUAL(memcmp(buf, golden, sizeof(golden)), 0);
+	CU_ASSERT_EQUAL_FATAL(vnet_link_parse(nlh, &info), 0);
+	CU_ASSERT_STRING_EQUAL(info.name, "tap0");
+	CU_ASSERT_EQUAL(info.ifindex, 0);
+	CU_ASSERT_EQUAL(memcmp(info.mac, mac, 6), 0);
+	CU_ASSERT_EQUAL(info.mtu, 1400);
+	CU_ASSERT_EQUAL(info.master_ifindex, 7);
+	CU_ASSERT_TRUE(info.up);
+
+	/* by ifindex: no name; only what is asked */
+	memset(&c, 0, sizeof(c));
+	c.ifindex = 12;
+	c.name = "tap0";
+	c.master_ifindex = 3;
+	CU_ASSERT_EQUAL_FATAL(vnet_link_build_set(buf, sizeof(buf), &c), 0);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	CU_ASSERT_EQUAL(ifi->ifi_index, 12);
+	CU_ASSERT_EQUAL(ifi->ifi_flags, 0);
+	CU_ASSERT_EQUAL(ifi->ifi_change, 0);
+	CU_ASSERT_PTR_NULL(top_attr(nlh, sizeof(*ifi), IFLA_IFNAME));
+	CU_ASSERT_PTR_NULL(top_attr(nlh, sizeof(*ifi), IFLA_ADDRESS));
+	CU_ASSERT_PTR_NULL(top_attr(nlh, sizeof(*ifi), IFLA_MTU));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(top_attr(nlh, sizeof(*ifi), IFLA_MASTER));
+	CU_ASSERT_EQUAL(mnl_attr_get_u32(top_attr(nlh, sizeof(*ifi), IFLA_MASTER)), 3);
+	CU_ASSERT_EQUAL(nlh->nlmsg_len, mnl_nlmsg_size(sizeof(*ifi)) + 8);
+
+	/* the old MAC/MTU builder is the same request */
+	CU_ASSERT_EQUAL_FATAL(vnet_link_build_change(buf, sizeof(buf), 5, mac, 9000), 0);
+	CU_ASSERT_EQUAL_FATAL(vnet_link_parse(nlh, &info), 0);
+	CU_ASSERT_EQUAL(info.ifindex, 5);
+	CU_ASSERT_EQUAL(info.mtu, 9000);
+	CU_ASSERT_EQUAL(memcmp(info.mac, mac, 6), 0);
+	CU_ASSERT_FALSE(info.up);
+	CU_ASSERT_EQUAL(info.master_ifindex, 0);
+
+	/* too small a buffer is refused, not overrun */
+	c.name = "tap0";
+	c.ifindex = 0;
+	c.mac = mac;
+	CU_ASSERT_EQUAL(vnet_link_build_set(buf, 40, &c), -EMSGSIZE);
 }
 
 static void test_tap_bad(void)
@@ -527,6 +609,13 @@ static void test_tap_bad(void)
 	spec.mtu = 1;
 	CU_ASSERT_EQUAL(vnet_tap_build_ifreq(&spec, &ifr, &err), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err.msg, "tap mtu 1 is out of range; allowed 68..65535");
+	vnet_tap_spec_init(&spec, "tap0");
+	spec.master = "averyveryverylongname";
+	CU_ASSERT_EQUAL(vnet_tap_build_ifreq(&spec, &ifr, &err), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err.msg, "tap master 'averyveryverylongname' is 21 bytes; Linux allows at most 15");
+	spec.master = "";
+	CU_ASSERT_EQUAL(vnet_tap_build_ifreq(&spec, &ifr, &err), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err.msg, "tap master is empty");
 }
 
 /* The kernel reports a tap as kind "tun" with IFLA_TUN_TYPE = IFF_TAP; a tun is not ours. */
@@ -732,6 +821,7 @@ static CU_TestInfo tests[] = {
 	{ "vxlan refusals", test_vxlan_bad },
 	{ "tap ifreq", test_tap_ifreq },
 	{ "tap refusals", test_tap_bad },
+	{ "link change (mac, mtu, master, up) golden bytes", test_link_set_golden },
 	{ "tap read-back from kind tun", test_tap_parse },
 	{ "bridge port flags request", test_port_flags_build },
 	{ "bridge port read-back", test_port_parse },

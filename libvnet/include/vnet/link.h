@@ -82,7 +82,12 @@ struct vnet_tap_spec {
 	bool vnet_hdr;     /* IFF_VNET_HDR */
 	bool has_mac;
 	uint8_t mac[VNET_ETH_ALEN];
-	uint32_t mtu;      /* 0: unset */
+	uint32_t mtu;      /* 0: unset; with a master, the master's MTU (a smaller port
+			      would shrink the bridge) */
+	const char *master; /* bridge to make it a port of, NULL: leave as it is */
+	bool up;           /* true: set it up; false: leave as it is */
+	bool exclusive;    /* only create: -EEXIST, and nothing changed, when a link
+			      of that name exists (the kernel checks, atomically) */
 };
 
 void vnet_tap_spec_init(struct vnet_tap_spec *spec, const char *name);
@@ -93,9 +98,21 @@ void vnet_tap_spec_init(struct vnet_tap_spec *spec, const char *name);
  *       queues (the caller owns and closes them). A non-persistent tap lives
  *       only as long as these fds, so @fds must not be NULL for one.
  *
- * Returns 0 or a negative errno; -ENOENT when the owner or group does not exist.
+ * MAC, MTU, master and up go to the kernel in one request. Returns 0 or a
+ * negative errno; -ENOENT when the owner or group does not exist; -ENODEV
+ * when the master does not exist, -ENOTTY when it is not a bridge (both
+ * before anything is made); -EEXIST for an exclusive spec whose name is taken.
  */
 int vnet_tap_ensure(struct vnet_ctx *ctx, const struct vnet_tap_spec *spec, int *fds);
+
+/**
+ * vnet_tap_ensure_ifindex - vnet_tap_ensure(), and say which link it is
+ * @ifindex: receives the tap's ifindex on success (NULL: not wanted)
+ *
+ * For a tap it makes, this costs no extra netlink request.
+ */
+int vnet_tap_ensure_ifindex(struct vnet_ctx *ctx, const struct vnet_tap_spec *spec, int *fds,
+			    int *ifindex);
 
 /* ---- veth ------------------------------------------------------------ */
 
