@@ -268,7 +268,7 @@ RUN_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 say "vnet benchmarks ($([ $quick = 1 ] && echo quick || echo full)): $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo),"\
 " kernel $(uname -r), $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-say "vnet: $(git -C "$build" describe --always --dirty 2>/dev/null || echo "a build without git"), $vnetd"
+say "vnet: $({ git -C "$build" describe --always --dirty 2>/dev/null || git -C "$src" describe --always --dirty 2>/dev/null; } || echo "a build without git"), $vnetd"
 
 if command -v libvirtd >/dev/null 2>&1; then
 	LIBVIRT_NOTE="libvirt: installed but not driven by this script yet"
@@ -974,7 +974,7 @@ say "written: $out/results.csv, $out/results.md, $out/bench.log"
 		case $v in
 		QUICK) val=$quick ;;
 		RUN_TIME) val="$((SECONDS / 60)) min $((SECONDS % 60)) s" ;;
-		RUN_COMMIT) val=$(git -C "$build" describe --always --dirty 2>/dev/null || echo "(a build without git)") ;;
+		RUN_COMMIT) val=$({ git -C "$build" describe --always --dirty 2>/dev/null || git -C "$src" describe --always --dirty 2>/dev/null; } || echo "(a build without git)") ;;
 		MACHINE) val="$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null || echo "?")" ;;
 		*) val=${!v} ;;
 		esac
