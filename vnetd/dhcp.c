@@ -385,11 +385,22 @@ static int on_exit_event(sd_event_source *src, int fd, uint32_t revents, void *u
 	return 0;
 }
 
+/* Does the file at @path hold exactly @want (NULL or "": absent or empty)? */
+static bool same_text(const char *path, const char *want)
+{
+	char *have = read_text(path);
+	bool same = !strcmp(have ? have : "", want ? want : "");
+
+	free(have);
+	return same;
+}
+
 int dhcp_network_start_begin(struct vnetd *d, struct vnetd_network *net, struct vnet_error *err)
 {
 	struct dnsmasq_files f;
 	struct dhcp_sup *s;
 	char *old_conf = NULL;
+	bool hosts_changed = true;
 	int r;
 
 	if (!net->active || !dhcp_spec_needs_dnsmasq(&net->dhcp))
@@ -403,6 +414,10 @@ int dhcp_network_start_begin(struct vnetd *d, struct vnetd_network *net, struct 
 	/* what a running dnsmasq was started with, to tell a reload from a restart */
 	old_conf = read_text(s->conf);
 	r = render(s, net, &f, err);
+	/* and what it last read, so an adopted one is signalled only when that changed */
+	if (r == 0)
+		hosts_changed = !same_text(s->hosts, f.dhcp_hosts) || !same_text(s->addn, f.addn_hosts) ||
+				!same_text(s->servers, f.servers);
 	if (r == 0)
 		r = write_files(s, net, &f, err);
 	dnsmasq_files_clear(&f);
@@ -416,8 +431,13 @@ int dhcp_network_start_begin(struct vnetd *d, struct vnetd_network *net, struct 
 			log_info("network '%s': adopted dnsmasq %d", net->name, (int)s->proc.pid);
 			dnsmasq_backoff_started(&s->backoff, now_usec(d));
 			mute(s);
-			/* the hosts files may have changed while no vnetd was there to tell it */
-			dnsmasq_proc_reload(&s->proc, &ignored);
+			/*
+			 * The hosts files changed while no vnetd was there to tell
+			 * it. Only then: a restart with a thousand networks must
+			 * not make a thousand dnsmasqs re-read their files at once.
+			 */
+			if (hosts_changed)
+				dnsmasq_proc_reload(&s->proc, &ignored);
 			r = watch(s, err);
 			goto out;
 		}

@@ -441,10 +441,20 @@ static void test_kill_dnsmasq(void)
 	CU_ASSERT_TRUE(resolves(ns_a, "web.default.vnet", GW, "10.55.0.10"));
 }
 
+/* How often the default network's dnsmasq has read its addn-hosts file (at start and on each SIGHUP). */
+static int addnhosts_reads(void)
+{
+	char *out = tl_capture(NULL, "grep -c 'read .*default.addnhosts' %s/run/dnsmasq/default.log", vd.dir);
+	int n = out ? atoi(out) : -1;
+
+	free(out);
+	return n;
+}
+
 static void test_vnetd_restart(void)
 {
 	char log[160];
-	int before = dnsmasq_pid("default");
+	int before = dnsmasq_pid("default"), reads;
 
 	CU_ASSERT_FATAL(before > 0);
 	/* SIGKILL: vnetd gets no chance to tidy; dnsmasq goes on serving */
@@ -465,11 +475,24 @@ static void test_vnetd_restart(void)
 	assert_muted(dnsmasq_pid("default"), false);
 	/* a plain SIGTERM of vnetd leaves it too, and the next vnetd adopts it */
 	before = dnsmasq_pid("default");
+	reads = addnhosts_reads();
 	vd_stop(&vd, SIGTERM);
 	CU_ASSERT_EQUAL(kill(before, 0), 0);
 	CU_ASSERT_FATAL(vd_start(&vd));
 	CU_ASSERT_EQUAL(dnsmasq_pid("default"), before);
 	CU_ASSERT_TRUE(resolves(ns_a, "web.default.vnet", GW, "10.55.0.10"));
+	/* nothing changed while vnetd was away: the adopted dnsmasq is not made to re-read its files */
+	usleep(300 * 1000);
+	CU_ASSERT_EQUAL(addnhosts_reads(), reads);
+	/* a name added to the definition while vnetd was away: the adopted dnsmasq re-reads (same pid) */
+	vd_stop(&vd, SIGTERM);
+	CU_ASSERT_EQUAL_FATAL(tl_run("f=%s/etc/networks/default.json && "
+				     "jq '.dns.hosts += [{\"ip\":\"10.55.0.21\",\"names\":[\"hand\"]}]' $f > $f.new && mv $f.new $f",
+				     vd.dir), 0);
+	CU_ASSERT_FATAL(vd_start(&vd));
+	CU_ASSERT_EQUAL(dnsmasq_pid("default"), before);
+	CU_ASSERT_TRUE(wait_until(3000, "busybox nslookup hand.default.vnet " GW " 2>&1 | grep -q 10.55.0.21"));
+	CU_ASSERT_TRUE(addnhosts_reads() > reads);
 
 	/* the definition changed while no vnetd ran: the next one restarts dnsmasq with it */
 	vd_stop(&vd, SIGTERM);
