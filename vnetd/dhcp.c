@@ -634,22 +634,14 @@ int dhcp_network_leases(struct vnetd *d, struct vnetd_network *net, struct json_
 
 void dhcp_network_forget(struct vnetd *d, const char *name)
 {
-	struct dhcp_sup **pp;
+	struct dhcp_sup *s = sup_find(d, name);
 
-	if (!d->dhcp)
+	if (!s)
 		return;
-	for (pp = &d->dhcp->sups; *pp; pp = &(*pp)->next) {
-		struct dhcp_sup *s = *pp;
-
-		if (strcmp(s->name, name))
-			continue;
-		sup_stop(s);
-		unlink(s->leases);
-		unlink(s->log);
-		*pp = s->next;
-		sup_free(s);
-		return;
-	}
+	sup_stop(s);
+	unlink(s->leases);
+	unlink(s->log);
+	sup_remove(d, s);
 }
 
 /* resolv.conf changed: every network that forwards to the host's resolvers re-reads its servers. */

@@ -81,13 +81,12 @@ static void removed_from(struct vnetd *d, uint32_t ifindex)
 static bool on_active_bridge(struct vnetd *d, uint32_t ifindex)
 {
 	char name[IF_NAMESIZE];
+	struct vnetd_network *net;
 
 	if (!index_name(d, ifindex, name))
 		return false;
-	for (struct vnetd_network *net = d->networks; net; net = net->next)
-		if (net->active && !strcmp(name, net->bridge))
-			return true;
-	return false;
+	net = managed_name(d, name);
+	return net && !strcmp(name, net->bridge);
 }
 
 static int route_oif_cb(const struct nlattr *attr, void *data)

@@ -171,13 +171,14 @@ out:
 	return r;
 }
 
+/* @absent_ok: a sysctl this kernel does not have counts as in place. */
 static int ensure_sysctl(struct vnetd *d, enum vnet_sysctl which, const char *ifname, int value,
-			 const char *name, struct repair *rp, struct vnet_error *err)
+			 const char *name, bool absent_ok, struct repair *rp, struct vnet_error *err)
 {
 	int cur = -1, r;
 
 	r = vnet_sysctl_get(d->ctx, which, ifname, &cur);
-	if (r >= 0 && cur == value)
+	if ((r >= 0 && cur == value) || (r == -ENOENT && absent_ok))
 		return 0;
 	r = vnet_sysctl_set(d->ctx, which, ifname, value);
 	if (r < 0)
@@ -195,15 +196,11 @@ static int ensure_ipv6(struct vnetd *d, struct vnetd_network *net, struct repair
 		       struct vnet_error *err)
 {
 	char name[64 + VNET_IFNAMSIZ];
-	int cur = -1, want = net->has_v6 ? 0 : 1, r;
 
-	r = vnet_sysctl_get(d->ctx, VNET_SYSCTL_IPV6_DISABLE, net->bridge, &cur);
-	if (r == -ENOENT && !net->has_v6)
-		return 0;       /* a kernel without IPv6 */
-	if (r >= 0 && cur == want)
-		return 0;
 	snprintf(name, sizeof(name), "net.ipv6.conf.%s.disable_ipv6", net->bridge);
-	return ensure_sysctl(d, VNET_SYSCTL_IPV6_DISABLE, net->bridge, want, name, rp, err);
+	/* a kernel without IPv6 has nothing to disable */
+	return ensure_sysctl(d, VNET_SYSCTL_IPV6_DISABLE, net->bridge, net->has_v6 ? 0 : 1, name,
+			     !net->has_v6, rp, err);
 }
 
 /* ---- bridge mode: the uplink's addresses and routes move to the bridge ---- */
@@ -539,13 +536,13 @@ int reconcile_network(struct vnetd *d, struct vnetd_network *net, bool *did_repa
 	if (net->mode == NETWORK_NAT || net->mode == NETWORK_ROUTED) {
 		/* namespace wide, and never turned off again: other networks and the host may rely on it */
 		if (net->has_v4) {
-			r = ensure_sysctl(d, VNET_SYSCTL_IPV4_FORWARD, NULL, 1, "net.ipv4.ip_forward", &rp, err);
+			r = ensure_sysctl(d, VNET_SYSCTL_IPV4_FORWARD, NULL, 1, "net.ipv4.ip_forward", false, &rp, err);
 			if (r < 0)
 				goto out;
 		}
 		if (net->has_v6) {
 			r = ensure_sysctl(d, VNET_SYSCTL_IPV6_FORWARDING, "all", 1,
-					  "net.ipv6.conf.all.forwarding", &rp, err);
+					  "net.ipv6.conf.all.forwarding", false, &rp, err);
 			if (r < 0)
 				goto out;
 		}
